@@ -1,0 +1,76 @@
+/// The subcommands of `migfsm`, one `CommandDefinition` each, and what they
+/// share: reading a spec, reading `--features`.
+public enum Commands {
+    static let spec = CommandDefinition.Positional("SPEC", "the spec file (.fsm)")
+    static let features = CommandDefinition.Option.value(
+        "--features", "A,B", "one feature set, by feature names (default: every valid set)")
+    static let groupRule = CommandDefinition.Option.value(
+        "--group-rule", "READING", "read every group rule 'literal' or 'contained'",
+        choices: GroupReading.allCases.map(\.rawValue))
+
+    /// Reads a spec, printing its errors on failure.
+    static func load(_ path: String, _ output: inout CommandOutput) -> MigrationProtocol? {
+        do {
+            return try SpecReader.load(path: path)
+        } catch {
+            output.error(error.rendered)
+            return nil
+        }
+    }
+
+    /// The path rule, with `--group-rule` applied.
+    static func rule(_ arguments: ParsedArguments, _ model: MigrationProtocol) -> PathRule {
+        guard let reading = arguments["--group-rule"].flatMap(GroupReading.init(rawValue:)) else {
+            return model.pathRule
+        }
+        return model.pathRule.reading(reading)
+    }
+
+    /// The feature sets `--features` names: one valid set, or all of them.
+    static func featureSets(_ arguments: ParsedArguments, _ model: MigrationProtocol) throws(ParsedArguments.UsageError) -> [FeatureSet] {
+        guard let list = arguments["--features"] else { return model.validFeatureSets }
+        let names = list.split(separator: ",", omittingEmptySubsequences: false)
+            .map { String($0).trimmingCharacters(in: " ") }
+        var set = FeatureSet()
+        for name in names {
+            guard let feature = model.features.first(where: { $0.name == name }) else {
+                var message = "unknown feature '\(name)' in --features"
+                if let suggestion = Suggestion.closest(to: name, among: model.features.map(\.name)) {
+                    message += "; did you mean '\(suggestion)'?"
+                }
+                throw .init(message + "; features: " + model.features.map(\.name).joined(separator: ", "))
+            }
+            set.formUnion(feature.flag)
+        }
+        guard model.isValid(set) else {
+            let valid = model.validFeatureSets.map { model.featureNames($0).joined(separator: ",") }
+            throw .init("\(model.describe(set)) is not a valid feature set; valid sets: " + valid.joined(separator: "; "))
+        }
+        return [set]
+    }
+
+    /// Runs `body` with the spec loaded and `--features` resolved, mapping
+    /// spec errors to status 1 and usage errors to status 2.
+    static func withSpec(
+        _ command: String, _ arguments: ParsedArguments, _ output: inout CommandOutput,
+        _ body: (MigrationProtocol, [FeatureSet], inout CommandOutput) throws(ParsedArguments.UsageError) -> ExitStatus
+    ) -> ExitStatus {
+        guard let model = load(arguments.positionals[0], &output) else { return .failure }
+        do {
+            let sets = try featureSets(arguments, model)
+            return try body(model, sets, &output)
+        } catch {
+            output.error("migfsm \(command): error: \(error.message)\nhint: run 'migfsm \(command) --help'")
+            return .usage
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in characters: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, characters.contains(first) { slice.removeFirst() }
+        while let last = slice.last, characters.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

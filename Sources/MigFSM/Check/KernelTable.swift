@@ -1,0 +1,110 @@
+/// The kernel's technique (DOMAIN.md section 5): one next-state table,
+/// indexed by uAPI value and computed for the full feature set, plus one
+/// feature mask per state (the error state's is all ones), and a lookup that
+/// skips the states a device lacks.
+///
+/// This is both what migfsm emits as C and what it checks: `lookup` runs the
+/// algorithm as the kernel writes it, `generatedLookup` as migfsm emits it.
+public struct KernelTable: Sendable {
+    public let model: MigrationProtocol
+    /// Entries per row: the largest state value plus one.
+    public let size: Int
+    /// `size * size` state values; unnamed entries are 0, as in C.
+    public let entries: [UInt32]
+    /// Per value: the features the state needs; ~0 for the error state; 0
+    /// for a value no state has (as a C array leaves it).
+    public let masks: [UInt32]
+    public let errorValue: UInt32
+
+    /// The largest table migfsm builds (entries per row).
+    public static let maximumSize = 4096
+
+    /// Builds the table from the full feature set's path table, or `nil`
+    /// when a state value exceeds `maximumSize - 1`.
+    public init?(paths full: PathTable) {
+        let model = full.model
+        self.model = model
+        let largest = model.states.map(\.value).max() ?? 0
+        guard largest < UInt32(Self.maximumSize) else { return nil }
+        let size = Int(largest) + 1
+        self.size = size
+        let errorValue = model.states[model.errorState].value
+        self.errorValue = errorValue
+        var masks = [UInt32](repeating: 0, count: size)
+        for state in model.states {
+            masks[Int(state.value)] = state.isError ? ~0 : state.needs.rawValue
+        }
+        self.masks = masks
+        var entries = [UInt32](repeating: 0, count: size * size)
+        for (from, fromState) in model.states.enumerated() {
+            for (to, toState) in model.states.enumerated() {
+                let value: UInt32
+                if from == to {
+                    value = fromState.value
+                } else if let next = full.nextState(from: from, to: to) {
+                    value = model.states[next].value
+                } else {
+                    value = errorValue
+                }
+                entries[Int(fromState.value) * size + Int(toState.value)] = value
+            }
+        }
+        self.entries = entries
+    }
+
+    public func entry(_ current: UInt32, _ requested: UInt32) -> UInt32 {
+        entries[Int(current) * size + Int(requested)]
+    }
+
+    func supported(_ value: UInt32, _ flags: UInt32) -> Bool {
+        masks[Int(value)] & flags == masks[Int(value)]
+    }
+
+    /// What one lookup did.
+    public enum Outcome: Hashable, Sendable {
+        /// The next state's value; `visited` lists the table entries read,
+        /// skipped states included.
+        case next(UInt32, visited: [UInt32])
+        /// -EINVAL.
+        case refused(visited: [UInt32])
+        /// The skip loop came back to a state it had read: it never ends.
+        case cycle(visited: [UInt32])
+    }
+
+    /// The kernel's lookup, exactly as specified: the skip loop runs while
+    /// the entry's mask is not contained in the flags, with no other exit.
+    public func lookup(flags: UInt32, current: UInt32, requested: UInt32) -> Outcome {
+        guard Int(current) < size, Int(requested) < size,
+              supported(current, flags), supported(requested, flags) else { return .refused(visited: []) }
+        var next = entry(current, requested)
+        var visited = [next]
+        while !supported(next, flags) {
+            next = entry(next, requested)
+            if visited.contains(next) {
+                visited.append(next)
+                return .cycle(visited: visited)
+            }
+            visited.append(next)
+        }
+        return next == errorValue ? .refused(visited: visited) : .next(next, visited: visited)
+    }
+
+    /// migfsm's emitted lookup: refuses flags that are not a valid feature
+    /// set, and stops skipping at the error state, so it ends for every
+    /// input by construction (at most `size` entries are read).
+    public func generatedLookup(flags: UInt32, current: UInt32, requested: UInt32) -> Outcome {
+        guard model.isValid(FeatureSet(rawValue: flags)) else { return .refused(visited: []) }
+        guard Int(current) < size, Int(requested) < size,
+              supported(current, flags), supported(requested, flags) else { return .refused(visited: []) }
+        var next = entry(current, requested)
+        var visited = [next]
+        var budget = size
+        while next != errorValue && !supported(next, flags) {
+            budget -= 1
+            if budget == 0 { return .cycle(visited: visited) }
+            next = entry(next, requested)
+            visited.append(next)
+        }
+        return next == errorValue ? .refused(visited: visited) : .next(next, visited: visited)
+    }
+}

@@ -1,0 +1,166 @@
+/// Why a request (current state -> requested state) is not served.
+public enum Refusal: Error, Hashable, Sendable {
+    /// The current or requested state does not exist on this feature set.
+    case unsupported
+    /// The error state can be neither requested nor left by a request.
+    case errorState
+    /// The spec blocks the request (`blocked STOP_COPY -> PRE_COPY`).
+    case blocked
+    /// No path obeys the path rule.
+    case noPath
+}
+
+/// Two equally short paths with different next states: the spec must not
+/// leave the choice to chance.
+public struct PathTie: Hashable, Sendable {
+    public var request: Arc
+    /// Two shortest paths, with different second states.
+    public var paths: [[StateID]]
+}
+
+/// For one feature set: the next state of every request, so the path of
+/// every combination transition, and the arcs a driver must implement.
+///
+/// `next(from:to:)` is the table the kernel hand-writes; `path(from:to:)`
+/// walks it exactly as the kernel's set_state loop does.
+public struct PathTable: Sendable {
+    public let graph: FeatureGraph
+    public var model: MigrationProtocol { graph.model }
+    public var features: FeatureSet { graph.features }
+    /// Ties found while choosing next states, in (from value, to value) order.
+    public let ties: [PathTie]
+
+    let count: Int
+    /// `count * count` entries: the next state, or a negative refusal code.
+    let nextStorage: [Int32]
+    /// `count * count` entries: the number of arcs of the shortest allowed path.
+    let lengthStorage: [Int32]
+
+    static let blockedCode: Int32 = -1
+    static let noPathCode: Int32 = -2
+
+    public init(model: MigrationProtocol, features: FeatureSet, rule: PathRule? = nil) {
+        let rule = rule ?? model.pathRule
+        let graph = FeatureGraph(model: model, features: features, rule: rule)
+        self.graph = graph
+        let count = model.states.count
+        self.count = count
+        let values = model.states.map(\.value)
+        var next = [Int32](repeating: Self.noPathCode, count: count * count)
+        var length = [Int32](repeating: -1, count: count * count)
+        var ties: [PathTie] = []
+        let order = model.statesByValue
+        for source in order where graph.isSupported[source] {
+            let outside = ShortestPathTree(graph: graph, source: source, mode: .outside, values: values)
+            var inside: ShortestPathTree?
+            let group = graph.ruledGroup[source]
+            if group >= 0 && graph.groupIsContained[Int(group)] {
+                inside = ShortestPathTree(graph: graph, source: source, mode: .inside(group: group), values: values)
+            }
+            let row = source * count
+            next[row + source] = Int32(source)
+            length[row + source] = 0
+            for target in order where target != source && graph.isSupported[target] {
+                if model.blocked.contains(Arc(source, target)) {
+                    next[row + target] = Self.blockedCode
+                    continue
+                }
+                var best = Int32.max
+                for tree in [outside, inside].compactMap({ $0 }) where tree.distance[target] >= 0 {
+                    best = min(best, tree.distance[target])
+                }
+                guard best != .max else { continue }
+                var candidates: [(first: StateID, tree: ShortestPathTree)] = []
+                for tree in [outside, inside].compactMap({ $0 }) where tree.distance[target] == best {
+                    for first in tree.firstSteps(to: target) where !candidates.contains(where: { $0.first == first }) {
+                        candidates.append((first, tree))
+                    }
+                }
+                candidates.sort { values[$0.first] < values[$1.first] }
+                if candidates.count > 1 && rule.tieBreak == nil {
+                    ties.append(PathTie(
+                        request: Arc(source, target),
+                        paths: candidates.prefix(2).map { $0.tree.path(to: target, first: $0.first) }))
+                }
+                next[row + target] = Int32(candidates[0].first)
+                length[row + target] = best
+            }
+        }
+        self.ties = ties
+        self.nextStorage = next
+        self.lengthStorage = length
+    }
+
+    /// The state the device moves to next on its way from `current` to
+    /// `requested`, or why the request is refused.
+    public func next(from current: StateID, to requested: StateID) -> Result<StateID, Refusal> {
+        if model.states[current].isError || model.states[requested].isError { return .failure(.errorState) }
+        guard graph.isSupported[current], graph.isSupported[requested] else { return .failure(.unsupported) }
+        let code = nextStorage[current * count + requested]
+        switch code {
+        case Self.blockedCode: return .failure(.blocked)
+        case Self.noPathCode: return .failure(.noPath)
+        default: return .success(Int(code))
+        }
+    }
+
+    /// The next state, or `nil` where refused.
+    public func nextState(from current: StateID, to requested: StateID) -> StateID? {
+        try? next(from: current, to: requested).get()
+    }
+
+    /// The length of the shortest allowed path, or `nil` where refused.
+    public func length(from current: StateID, to requested: StateID) -> Int? {
+        guard nextState(from: current, to: requested) != nil else { return nil }
+        return Int(lengthStorage[current * count + requested])
+    }
+
+    /// The path the kernel walks: `current`, then the next state toward
+    /// `requested`, and so on. `nil` where refused, or where the walk does
+    /// not reach `requested` within `states.count` steps (which the
+    /// path-consistency check reports).
+    public func path(from current: StateID, to requested: StateID) -> [StateID]? {
+        guard nextState(from: current, to: requested) != nil else { return nil }
+        var path = [current]
+        var state = current
+        while state != requested {
+            guard path.count <= count, let step = nextState(from: state, to: requested) else { return nil }
+            path.append(step)
+            state = step
+        }
+        return path
+    }
+
+    /// The supported states, by uAPI value.
+    public var supportedStates: [StateID] {
+        model.statesByValue.filter { graph.isSupported[$0] }
+    }
+
+    /// The arcs a driver with this feature set must implement: every arc a
+    /// served request takes. Sorted by (from value, to value).
+    public var requiredArcs: [Arc] {
+        var arcs: [Arc] = []
+        let states = supportedStates
+        for from in states {
+            var targets: Set<StateID> = []
+            for to in states where to != from {
+                if let step = nextState(from: from, to: to) { targets.insert(step) }
+            }
+            for to in states where targets.contains(to) { arcs.append(Arc(from, to)) }
+        }
+        return arcs
+    }
+
+    /// Every served request that walks more than one arc, with its path,
+    /// sorted as the uAPI comment sorts them: by the path's state names.
+    public var combinationPaths: [[StateID]] {
+        var paths: [[StateID]] = []
+        for from in supportedStates {
+            for to in supportedStates where to != from {
+                if let path = path(from: from, to: to), path.count > 2 { paths.append(path) }
+            }
+        }
+        let names = model.states.map(\.name)
+        return paths.sorted { $0.map { names[$0] }.lexicographicallyPrecedes($1.map { names[$0] }) }
+    }
+}

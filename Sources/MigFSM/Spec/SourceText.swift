@@ -1,0 +1,122 @@
+import Foundation
+
+/// The bytes of one input file, checked to be UTF-8 text and split into lines.
+///
+/// Every reader (spec, driver, C) starts here, so every reader rejects a
+/// missing file, a directory, binary bytes and invalid UTF-8 the same way.
+public struct SourceText: Sendable {
+    /// The path as the user gave it; used in diagnostics, never made absolute.
+    public let path: String
+    /// The file's bytes.
+    public let bytes: [UInt8]
+    /// The byte range of each line, without its line terminator.
+    public let lines: [Range<Int>]
+
+    /// Files larger than this are refused before they are read.
+    public static let maximumSize = 64 << 20
+
+    /// Reads and checks a file. Throws a `Diagnostic` that names the file.
+    public static func load(path: String) throws(Diagnostic) -> SourceText {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .error(at: .file(path), "no such file")
+        }
+        if isDirectory.boolValue {
+            throw .error(at: .file(path), "is a directory, not a file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .error(at: .file(path), "cannot open the file for reading")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maximumSize + 1) ?? Data()
+        } catch {
+            throw .error(at: .file(path), "cannot read the file")
+        }
+        if data.count > maximumSize {
+            throw .error(
+                at: .file(path), "file is larger than \(maximumSize >> 20) MiB")
+        }
+        return try SourceText(path: path, bytes: [UInt8](data))
+    }
+
+    /// Checks in-memory bytes, as if read from `path`.
+    public init(path: String, bytes: [UInt8]) throws(Diagnostic) {
+        self.path = path
+        self.bytes = bytes
+        var lines: [Range<Int>] = []
+        var start = 0
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                let end = index > start && bytes[index - 1] == 0x0D ? index - 1 : index
+                lines.append(start..<end)
+                start = index + 1
+                index += 1
+                continue
+            }
+            if byte == 0 {
+                throw Self.error(path, lines.count, start, index,
+                    "file contains a NUL byte; is it a binary file?")
+            }
+            if byte < 0x80 {
+                index += 1
+                continue
+            }
+            let length = Self.utf8SequenceLength(bytes, at: index)
+            if length == 0 {
+                let hex = String(byte, radix: 16, uppercase: false)
+                throw Self.error(path, lines.count, start, index,
+                    "file is not valid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex))")
+            }
+            index += length
+        }
+        if start < count {
+            lines.append(start..<count)
+        }
+        self.lines = lines
+    }
+
+    private static func error(
+        _ path: String, _ lineIndex: Int, _ lineStart: Int, _ index: Int, _ message: String
+    ) -> Diagnostic {
+        .error(
+            at: SourceLocation(file: path, line: lineIndex + 1, column: index - lineStart + 1),
+            message)
+    }
+
+    /// The length of the well-formed UTF-8 sequence at `index`, or 0.
+    private static func utf8SequenceLength(_ bytes: [UInt8], at index: Int) -> Int {
+        let lead = bytes[index]
+        let length: Int
+        var lowest: UInt8 = 0x80
+        var highest: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lowest = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; highest = 0x9F
+        case 0xF0: length = 4; lowest = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; highest = 0x8F
+        default: return 0
+        }
+        guard index + length <= bytes.count else { return 0 }
+        for offset in 1..<length {
+            let byte = bytes[index + offset]
+            let low: UInt8 = offset == 1 ? lowest : 0x80
+            let high: UInt8 = offset == 1 ? highest : 0xBF
+            if byte < low || byte > high { return 0 }
+        }
+        return length
+    }
+
+    /// The text of line `number` (1-based).
+    public func line(_ number: Int) -> Substring {
+        let range = lines[number - 1]
+        return Substring(decoding: bytes[range], as: UTF8.self)
+    }
+}

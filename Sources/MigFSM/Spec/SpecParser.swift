@@ -1,0 +1,204 @@
+/// Reads spec text into a `SpecSyntax`, one statement per line.
+///
+/// Every line with an error yields one diagnostic at the offending token and
+/// parsing goes on with the next line, so one run reports all the errors of a
+/// file, in file order.
+public enum SpecParser {
+    /// The statement keywords, for "did you mean" suggestions.
+    public static let keywords = [
+        "protocol", "feature", "state", "group", "blocked", "path", "invariant",
+    ] + NamingKey.allCases.map(\.rawValue)
+
+    public static func parse(_ source: SourceText) -> (SpecSyntax, [Diagnostic]) {
+        var lines: [SpecLine] = []
+        var diagnostics: [Diagnostic] = []
+        var broken: Set<String> = []
+        lines.reserveCapacity(source.lines.count)
+        for number in 1...max(1, source.lines.count) where number <= source.lines.count {
+            let lexed = Lexer.lex(source, line: number)
+            let range = source.lines[number - 1]
+            let endColumn = range.count + 1
+            var cursor = LineCursor(
+                tokens: lexed.tokens, file: source.path, line: number, endColumn: endColumn)
+            let location = cursor.here
+            if let error = lexed.error {
+                diagnostics.append(error)
+                lines.append(SpecLine(line: number, statement: nil, location: location, comment: lexed.comment))
+                continue
+            }
+            var statement: Statement?
+            if !lexed.tokens.isEmpty {
+                do {
+                    statement = try parseStatement(&cursor)
+                    try cursor.expectEnd()
+                } catch {
+                    diagnostics.append(error)
+                    statement = nil
+                    let tokens = lexed.tokens
+                    if tokens.count > 1, ["state", "feature", "group"].contains(tokens[0].text),
+                        tokens[1].kind == .word
+                    {
+                        broken.insert(tokens[1].text)
+                    }
+                }
+            }
+            lines.append(SpecLine(line: number, statement: statement, location: location, comment: lexed.comment))
+        }
+        var syntax = SpecSyntax(path: source.path, lines: lines)
+        syntax.brokenDeclarations = broken
+        return (syntax, diagnostics)
+    }
+
+    static func parseStatement(_ cursor: inout LineCursor) throws(Diagnostic) -> Statement {
+        guard let first = cursor.peek, first.kind == .word else {
+            throw cursor.expected("a statement keyword or an arc 'A -> B'")
+        }
+        if cursor.tokens.count > 1, cursor.tokens[1].kind == .arrow {
+            return .arc(try arc(&cursor))
+        }
+        let keyword = cursor.advance()
+        switch keyword.text {
+        case "protocol":
+            return .protocolName(try cursor.name("a protocol name"))
+        case "feature":
+            return .feature(try feature(&cursor))
+        case "state":
+            return .state(try state(&cursor))
+        case "group":
+            let name = try cursor.name("a group name")
+            try cursor.expect(.equals, "'=' after the group name")
+            return .group(name: name, members: try cursor.names("a state name", separatedBy: .comma))
+        case "blocked":
+            return .blocked(try arc(&cursor))
+        case "path":
+            return .pathRule(try pathRule(&cursor))
+        case "invariant":
+            return .invariant(try invariant(&cursor))
+        default:
+            if let key = NamingKey(rawValue: keyword.text) {
+                return .naming(key, try cursor.name("a C or Swift identifier"))
+            }
+            var message = "unknown keyword '\(keyword.text)'"
+            if let suggestion = Suggestion.closest(to: keyword.text, among: keywords) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            throw Diagnostic.error(at: keyword.location(in: cursor.file), message)
+        }
+    }
+
+    static func arc(_ cursor: inout LineCursor) throws(Diagnostic) -> ArcSyntax {
+        let from = try cursor.name("a state name")
+        try cursor.expect(.arrow, "'->'")
+        let to = try cursor.name("a state name")
+        if cursor.peek?.kind == .arrow {
+            throw cursor.error("an arc joins exactly two states; write each arc on its own line")
+        }
+        return ArcSyntax(from: from, to: to)
+    }
+
+    static func feature(_ cursor: inout LineCursor) throws(Diagnostic) -> FeatureSyntax {
+        let name = try cursor.name("a feature name")
+        try cursor.expect(.equals, "'=' after the feature name")
+        let value = try cursor.number("a flag value such as '1 << 0'")
+        var syntax = FeatureSyntax(name: name, value: value, mandatory: false, needs: [])
+        var seen: Set<String> = []
+        while let token = cursor.peek {
+            guard token.kind == .word, seen.insert(token.text).inserted else {
+                throw cursor.expected("'mandatory' or 'needs'")
+            }
+            switch token.text {
+            case "mandatory":
+                _ = cursor.advance()
+                syntax.mandatory = true
+            case "needs":
+                _ = cursor.advance()
+                syntax.needs = try cursor.names("a feature name", separatedBy: .bar)
+            default:
+                throw cursor.expected("'mandatory' or 'needs'")
+            }
+        }
+        return syntax
+    }
+
+    static func state(_ cursor: inout LineCursor) throws(Diagnostic) -> StateSyntax {
+        let name = try cursor.name("a state name")
+        try cursor.expect(.equals, "'=' after the state name")
+        let value = try cursor.number("the state's uAPI value")
+        var syntax = StateSyntax(
+            name: name, value: value, needs: [], isError: false, isReset: false, session: nil)
+        var seen: Set<String> = []
+        let attributes = "'needs', 'error', 'reset' or 'session'"
+        while let token = cursor.peek {
+            guard token.kind == .word, seen.insert(token.text).inserted else {
+                throw cursor.expected(attributes)
+            }
+            switch token.text {
+            case "needs":
+                _ = cursor.advance()
+                syntax.needs = try cursor.names("a feature name", separatedBy: .bar)
+            case "error":
+                _ = cursor.advance()
+                syntax.isError = true
+            case "reset":
+                _ = cursor.advance()
+                syntax.isReset = true
+            case "session":
+                _ = cursor.advance()
+                syntax.session = try cursor.name("a session kind ('saving' or 'resuming')")
+            default:
+                throw cursor.expected(attributes)
+            }
+        }
+        return syntax
+    }
+
+    static func pathRule(_ cursor: inout LineCursor) throws(Diagnostic) -> PathRuleSyntax {
+        let kind = try cursor.name("'shortest', 'group-interior' or 'tie-break'")
+        switch kind.text {
+        case "shortest":
+            return .shortest
+        case "group-interior":
+            let group = try cursor.name("a group name")
+            let reading = try cursor.name("'contained' or 'literal'")
+            return .groupInterior(group: group, reading: reading)
+        case "tie-break":
+            return .tieBreak(try cursor.name("'lowest-value'"))
+        default:
+            throw Diagnostic.error(
+                at: kind.location,
+                "unknown path rule '\(kind.text)'; expected 'shortest', 'group-interior' or 'tie-break'")
+        }
+    }
+
+    static let invariantKinds = ["no-interior", "refused", "sink", "reachable", "path"]
+
+    static func invariant(_ cursor: inout LineCursor) throws(Diagnostic) -> InvariantSyntax {
+        let kind = try cursor.name("an invariant name")
+        switch kind.text {
+        case "no-interior":
+            return .noInterior(group: try cursor.name("a group name"))
+        case "refused":
+            return .refused(try arc(&cursor))
+        case "sink":
+            return .sink(try cursor.name("a state name"))
+        case "reachable":
+            return .reachable
+        case "path":
+            let states = try cursor.names("a state name", separatedBy: .arrow)
+            guard states.count >= 2 else { throw cursor.expected("'->'") }
+            var features: [Name]?
+            if cursor.take(keyword: "with") {
+                features = try cursor.names("a feature name", separatedBy: .bar)
+            }
+            return .path(states: states, features: features)
+        default:
+            var message = "unknown invariant '\(kind.text)'"
+            if let suggestion = Suggestion.closest(to: kind.text, among: invariantKinds) {
+                message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += "; known invariants: " + invariantKinds.joined(separator: ", ")
+            }
+            throw Diagnostic.error(at: kind.location, message)
+        }
+    }
+}
