@@ -33,68 +33,11 @@ extension Checker {
 
     static func lookupCheck(
         _ name: String, _ paths: ProtocolPaths, _ kernel: KernelTable,
-        _ lookup: (UInt32, UInt32, UInt32) -> KernelTable.Outcome, proven: String
+        _ lookup: (UInt32, UInt32, UInt32) -> KernelTable.Outcome, proven: String,
+        flags: [UInt32]? = nil
     ) -> CheckResult {
-        let model = paths.model
-        var byValue: [UInt32: StateID] = [:]
-        for (id, state) in model.states.enumerated() { byValue[state.value] = id }
-        func label(_ value: UInt32) -> String {
-            byValue[value].map { model.states[$0].name } ?? "value \(value)"
-        }
-        func walked(_ visited: [UInt32]) -> String {
-            visited.map(label).joined(separator: " -> ")
-        }
-        // Out-of-range values: the first past the table and the largest u32.
-        let values = (0...UInt32(kernel.size)).map { $0 } + [UInt32.max]
-        var findings: [CheckResult.Finding] = []
-        var cases = 0
-        for flags in flagValues(model) {
-            let features = FeatureSet(rawValue: flags)
-            let table = model.isValid(features) ? paths.table(for: features) : nil
-            let required = Set(table?.requiredArcs ?? [])
-            let subject = table != nil ? model.describe(features) : "flags 0x\(String(flags, radix: 16))"
-            for current in values {
-                for requested in values {
-                    cases += 1
-                    let request = "\(label(current)) -> \(label(requested))"
-                    let outcome = lookup(flags, current, requested)
-                    var expected: StateID?
-                    if let table, let from = byValue[current], let to = byValue[requested] {
-                        expected = table.nextState(from: from, to: to)
-                    }
-                    switch outcome {
-                    case .cycle(let visited):
-                        findings.append(.init(features: nil,
-                            "\(subject) \(request): the skip loop never ends: reads \(walked(visited)) -> ..."
-                            + (kernel.masks[Int(visited.last!)] == ~0 ? " (\(label(visited.last!))'s mask ~0 is never within the flags)" : "")))
-                    case .refused(let visited):
-                        if let expected {
-                            findings.append(.init(features: nil,
-                                "\(subject) \(request): refused after reading \(visited.isEmpty ? "nothing" : walked(visited)); the spec walks to \(model.states[expected].name)"))
-                        }
-                    case .next(let value, let visited):
-                        guard let table else {
-                            findings.append(.init(features: nil,
-                                "\(subject) \(request): gives \(label(value)) (read \(walked(visited))) for flags the spec does not define"))
-                            continue
-                        }
-                        guard let expected else {
-                            findings.append(.init(features: nil,
-                                "\(subject) \(request): gives \(label(value)) (read \(walked(visited))); the spec refuses it"))
-                            continue
-                        }
-                        if value != model.states[expected].value {
-                            findings.append(.init(features: nil,
-                                "\(subject) \(request): gives \(label(value)) (read \(walked(visited))); the spec's next state is \(model.states[expected].name)"))
-                        } else if let from = byValue[current], current != requested, !required.contains(Arc(from, expected)) {
-                            findings.append(.init(features: nil,
-                                "\(subject) \(request): asks the driver for \(model.describe(Arc(from, expected))), not a required arc"))
-                        }
-                        _ = table
-                    }
-                }
-            }
-        }
+        let (divergences, cases) = lookupDivergences(paths, kernel, lookup, flags: flags)
+        let findings = divergences.map { CheckResult.Finding(features: nil, $0.message) }
         return .proven(name, "\(proven) (\(cases) lookups)", findings: findings)
     }
 }

@@ -52,6 +52,19 @@ public struct KernelTable: Sendable {
         self.entries = entries
     }
 
+    /// A table read from elsewhere (C source), checked to be well formed:
+    /// `size * size` entries and `size` masks, every entry and the error
+    /// value below `size`. `nil` otherwise, so lookups never index outside.
+    public init?(model: MigrationProtocol, size: Int, entries: [UInt32], masks: [UInt32], errorValue: UInt32) {
+        guard size > 0, size <= Self.maximumSize, entries.count == size * size, masks.count == size,
+              Int(errorValue) < size, entries.allSatisfy({ Int($0) < size }) else { return nil }
+        self.model = model
+        self.size = size
+        self.entries = entries
+        self.masks = masks
+        self.errorValue = errorValue
+    }
+
     public func entry(_ current: UInt32, _ requested: UInt32) -> UInt32 {
         entries[Int(current) * size + Int(requested)]
     }
