@@ -13,7 +13,7 @@ enum Repository {
 
     /// The vfio-v2 spec, read once.
     static let vfio: MigrationProtocol = {
-        do {
+        do throws(DiagnosticList) {
             return try SpecReader.load(path: path("Specs/vfio-v2.fsm"))
         } catch {
             fatalError("Specs/vfio-v2.fsm does not load:\n\(error.rendered)")
@@ -43,7 +43,7 @@ func runCLI(_ arguments: String...) -> (status: ExitStatus, out: String, err: St
 
 /// Parses spec text; returns the rendered diagnostics, or "" when it is valid.
 func diagnostics(_ text: String, path: String = "t.fsm") -> String {
-    do {
+    do throws(DiagnosticList) {
         _ = try SpecReader.read(text: text, path: path)
         return ""
     } catch {

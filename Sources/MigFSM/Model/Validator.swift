@@ -15,7 +15,8 @@ public enum Validator {
 
     private struct Run {
         let path: String
-        let broken: Set<String>
+        /// Names whose declaration is broken: not reported again as unknown.
+        var broken: Set<String>
         var diagnostics: [Diagnostic] = []
 
         init(path: String, broken: Set<String>) {
@@ -158,10 +159,14 @@ public enum Validator {
                     continue
                 }
                 byName[syntax.name.text] = syntax.name.location
-                guard let bit = flagBit(syntax.value) else { continue }
+                guard let bit = flagBit(syntax.value) else {
+                    broken.insert(syntax.name.text)
+                    continue
+                }
                 if let (other, location) = byBit[bit] {
                     error(syntax.value.location, "feature '\(syntax.name.text)' uses flag bit \(bit), already used by '\(other)'",
                           note: .init(location, "'\(other)' is declared here"))
+                    broken.insert(syntax.name.text)
                     continue
                 }
                 byBit[bit] = (syntax.name.text, syntax.name.location)
@@ -211,16 +216,19 @@ public enum Validator {
                 byName[syntax.name.text] = syntax.name.location
                 guard case .plain(let raw) = syntax.value.form else {
                     error(syntax.value.location, "a state value is a plain number, not a shift")
+                    broken.insert(syntax.name.text)
                     continue
                 }
                 guard let raw, raw <= UInt64(UInt32.max) else {
                     error(syntax.value.location, "state value does not fit in a u32 (at most 4294967295)")
+                    broken.insert(syntax.name.text)
                     continue
                 }
                 let value = UInt32(raw)
                 if let (other, location) = byValue[value] {
                     error(syntax.value.location, "state '\(syntax.name.text)' has value \(value), already used by '\(other)'",
                           note: .init(location, "'\(other)' is declared here"))
+                    broken.insert(syntax.name.text)
                     continue
                 }
                 byValue[value] = (syntax.name.text, syntax.name.location)

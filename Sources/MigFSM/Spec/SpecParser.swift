@@ -35,8 +35,10 @@ public enum SpecParser {
                     diagnostics.append(error)
                     statement = nil
                     let tokens = lexed.tokens
-                    if tokens.count > 1, ["state", "feature", "group"].contains(tokens[0].text),
-                        tokens[1].kind == .word
+                    // The second word of a broken declaration is the name it
+                    // meant to declare (`stat STOP = 1`, `state STOP = one`).
+                    if tokens.count > 2, tokens[0].kind == .word, tokens[1].kind == .word,
+                        tokens[2].kind != .arrow
                     {
                         broken.insert(tokens[1].text)
                     }
