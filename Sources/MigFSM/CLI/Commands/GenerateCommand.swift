@@ -1,0 +1,58 @@
+import Foundation
+
+extension Commands {
+    /// `migfsm generate SPEC [--out DIR] [--check]`: write the C header,
+    /// the Swift source and the JSON tables of a proven spec.
+    public static let generate = CommandDefinition(
+        name: "generate",
+        summary: "Write the C header, Swift source and JSON tables of a spec.",
+        discussion: """
+            Writes, under DIR (default: Generated): C/<c-prefix>.h, the kernel's
+            table with a lookup proven by 'migfsm check'; Swift/<swift-module>.swift,
+            a dependency-free Swift module; <protocol>.json, as 'migfsm table --json'.
+            Only files whose contents change are rewritten, atomically. A spec
+            whose checks fail (kernel-lookup aside) gets no tables.
+
+            With --check, writes nothing: prints a unified diff of what would
+            change and exits 1 when a file is stale or missing.
+
+            EXAMPLE: migfsm generate Specs/vfio-v2.fsm --check
+            """,
+        positionals: [spec],
+        options: [
+            .value("--out", "DIR", "the output folder (default: Generated)"),
+            .flag("--check", "write nothing; exit 1 with a diff if a file is stale"),
+        ],
+        run: { arguments, output in
+            let specPath = arguments.positionals[0]
+            guard let model = load(specPath, &output) else { return .failure }
+            let generated: GeneratedFiles
+            do throws(GenerateError) {
+                generated = try GeneratedFiles(
+                    model: model, currentDirectory: FileManager.default.currentDirectoryPath)
+            } catch {
+                output.error("migfsm generate: error: \(error.message)")
+                return .failure
+            }
+            let outDirectory = arguments["--out"] ?? "Generated"
+            let writer = GeneratedFileWriter(directory: outDirectory)
+            if arguments.has("--check") {
+                let diff = writer.check(generated.files)
+                if diff.isEmpty { return .success }
+                output.standardOutput += diff
+                let stale = generated.files.filter { !writer.isCurrent($0) }.map(writer.displayPath)
+                let rerun = "migfsm generate \(specPath)" + (arguments["--out"].map { " --out \($0)" } ?? "")
+                output.error("migfsm generate: error: stale or missing: \(stale.joined(separator: ", ")); run '\(rerun)'")
+                return .failure
+            }
+            do throws(GenerateError) {
+                for (file, outcome) in try writer.write(generated.files) {
+                    output.print(outcome.rawValue.padding(toLength: 10) + writer.displayPath(file))
+                }
+                return .success
+            } catch {
+                output.error("migfsm generate: error: \(error.message)")
+                return .failure
+            }
+        })
+}
