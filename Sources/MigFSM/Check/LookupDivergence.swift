@@ -74,7 +74,7 @@ extension Checker {
                     let request = "\(label(current)) -> \(label(requested))"
                     let outcome = lookup(flags, current, requested)
                     var expected: StateID?
-                    var says = "the spec defines no such feature set"
+                    var says = "defines no feature set with these flags"
                     if let table {
                         if let from = byValue[current], let to = byValue[requested] {
                             switch table.next(from: from, to: to) {
@@ -82,7 +82,7 @@ extension Checker {
                                 expected = next
                                 says = from == to ? "stays in \(model.states[to].name)"
                                     : table.path(from: from, to: to).map { "walks " + model.describe(path: $0) }
-                                    ?? "next state \(model.states[next].name)"
+                                    ?? "gives next state \(model.states[next].name)"
                             case .failure(let refusal):
                                 says = "refuses it (\(refusal.explanation))"
                             }
