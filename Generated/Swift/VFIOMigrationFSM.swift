@@ -156,10 +156,11 @@ public enum MigrationFSM {
             .flatMap(MigrationState.init(rawValue:))
     }
 
-    /// The states a request walks, `current` first and `target` last; `nil`
-    /// where refused.
+    /// The states a request walks, `current` first and `target` last
+    /// (`[current]` when they are equal); `nil` where refused.
     public static func path(from current: MigrationState, to target: MigrationState,
                             features: MigrationFeatures) -> [MigrationState]? {
+        guard nextState(from: current, to: target, features: features) != nil else { return nil }
         var path = [current]
         var state = current
         while state != target {
