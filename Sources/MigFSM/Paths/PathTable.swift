@@ -31,6 +31,8 @@ public struct PathTable: Sendable {
     public let ties: [PathTie]
 
     let count: Int
+    let errorState: StateID
+    let isSupported: [Bool]
     /// `count * count` entries: the next state, or a negative refusal code.
     let nextStorage: [Int32]
     /// `count * count` entries: the number of arcs of the shortest allowed path.
@@ -45,11 +47,15 @@ public struct PathTable: Sendable {
         self.graph = graph
         let count = model.states.count
         self.count = count
+        errorState = model.errorState
+        isSupported = graph.isSupported
         let values = model.states.map(\.value)
         var next = [Int32](repeating: Self.noPathCode, count: count * count)
         var length = [Int32](repeating: -1, count: count * count)
         var ties: [PathTie] = []
         let order = model.statesByValue
+        var blockedTargets = [[StateID]](repeating: [], count: count)
+        for arc in model.blockedInOrder { blockedTargets[arc.from].append(arc.to) }
         for source in order where graph.isSupported[source] {
             let outside = ShortestPathTree(graph: graph, source: source, mode: .outside, values: values)
             var inside: ShortestPathTree?
@@ -60,29 +66,40 @@ public struct PathTable: Sendable {
             let row = source * count
             next[row + source] = Int32(source)
             length[row + source] = 0
-            for target in order where target != source && graph.isSupported[target] {
-                if model.blocked.contains(Arc(source, target)) {
-                    next[row + target] = Self.blockedCode
-                    continue
+            for target in blockedTargets[source] where graph.isSupported[target] {
+                next[row + target] = Self.blockedCode
+            }
+            for target in order where target != source && graph.isSupported[target] && next[row + target] != Self.blockedCode {
+                // The shortest allowed length over both searches, and the
+                // lowest-valued first step among the paths of that length.
+                let outsideLength = outside.distance[target]
+                let insideLength = inside?.distance[target] ?? -1
+                let best: Int32
+                switch (outsideLength >= 0, insideLength >= 0) {
+                case (false, false): continue
+                case (true, false): best = outsideLength
+                case (false, true): best = insideLength
+                case (true, true): best = min(outsideLength, insideLength)
                 }
-                var best = Int32.max
-                for tree in [outside, inside].compactMap({ $0 }) where tree.distance[target] >= 0 {
-                    best = min(best, tree.distance[target])
+                var chosen: Int32 = -1
+                var distinct = 0
+                func consider(_ first: Int32) {
+                    guard first >= 0, first != chosen else { return }
+                    distinct += 1
+                    if chosen < 0 || values[Int(first)] < values[Int(chosen)] { chosen = first }
                 }
-                guard best != .max else { continue }
-                var candidates: [(first: StateID, tree: ShortestPathTree)] = []
-                for tree in [outside, inside].compactMap({ $0 }) where tree.distance[target] == best {
-                    for first in tree.firstSteps(to: target) where !candidates.contains(where: { $0.first == first }) {
-                        candidates.append((first, tree))
-                    }
+                if outsideLength == best {
+                    consider(outside.firstA[target])
+                    consider(outside.firstB[target])
                 }
-                candidates.sort { values[$0.first] < values[$1.first] }
-                if candidates.count > 1 && rule.tieBreak == nil {
-                    ties.append(PathTie(
-                        request: Arc(source, target),
-                        paths: candidates.prefix(2).map { $0.tree.path(to: target, first: $0.first) }))
+                if insideLength == best, let inside {
+                    consider(inside.firstA[target])
+                    consider(inside.firstB[target])
                 }
-                next[row + target] = Int32(candidates[0].first)
+                if distinct > 1 && rule.tieBreak == nil {
+                    ties.append(Self.tie(source, target, best, outside, inside, values))
+                }
+                next[row + target] = chosen
                 length[row + target] = best
             }
         }
@@ -91,11 +108,28 @@ public struct PathTable: Sendable {
         self.lengthStorage = length
     }
 
+    /// Two shortest paths of `best` arcs with different first steps.
+    private static func tie(
+        _ source: StateID, _ target: StateID, _ best: Int32,
+        _ outside: ShortestPathTree, _ inside: ShortestPathTree?, _ values: [UInt32]
+    ) -> PathTie {
+        var candidates: [(first: StateID, tree: ShortestPathTree)] = []
+        for tree in [outside, inside].compactMap({ $0 }) where tree.distance[target] == best {
+            for first in tree.firstSteps(to: target) where !candidates.contains(where: { $0.first == first }) {
+                candidates.append((first, tree))
+            }
+        }
+        candidates.sort { values[$0.first] < values[$1.first] }
+        return PathTie(
+            request: Arc(source, target),
+            paths: candidates.prefix(2).map { $0.tree.path(to: target, first: $0.first) })
+    }
+
     /// The state the device moves to next on its way from `current` to
     /// `requested`, or why the request is refused.
     public func next(from current: StateID, to requested: StateID) -> Result<StateID, Refusal> {
-        if model.states[current].isError || model.states[requested].isError { return .failure(.errorState) }
-        guard graph.isSupported[current], graph.isSupported[requested] else { return .failure(.unsupported) }
+        if current == errorState || requested == errorState { return .failure(.errorState) }
+        guard isSupported[current], isSupported[requested] else { return .failure(.unsupported) }
         let code = nextStorage[current * count + requested]
         switch code {
         case Self.blockedCode: return .failure(.blocked)
