@@ -9,6 +9,7 @@ public enum CommandLineTool {
     /// Every subcommand, in the order `--help` lists them.
     public static let commands: [CommandDefinition] = [
         Commands.check, Commands.fmt, Commands.table, Commands.paths, Commands.arcs,
+        Commands.explore,
         Commands.importC, Commands.auditDriver,
         Commands.generate,
     ]

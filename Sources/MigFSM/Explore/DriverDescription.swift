@@ -1,0 +1,153 @@
+/// How an arc the driver performs can fail (`fault A -> B stays, error`).
+public struct FaultKinds: OptionSet, Hashable, Sendable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The hardware command fails and the device stays where it was.
+    public static let stays = FaultKinds(rawValue: 1 << 0)
+    /// The arc fails and leaves the device in the error state.
+    public static let error = FaultKinds(rawValue: 1 << 1)
+    /// A session-opening arc fails after creating its session.
+    public static let afterSession = FaultKinds(rawValue: 1 << 2)
+
+    public static let all: FaultKinds = [.stays, .error, .afterSession]
+
+    /// The spelling of each kind in driver files, in canonical order.
+    public static let spellings: [(String, FaultKinds)] = [
+        ("stays", .stays), ("error", .error), ("after-session", .afterSession),
+    ]
+
+    public var names: [String] {
+        Self.spellings.filter { contains($0.1) }.map(\.0)
+    }
+}
+
+/// A known way one arc of a driver departs from the protocol
+/// (`quirk STOP -> RUNNING ignores-hardware-failure`).
+public enum ArcQuirk: Hashable, Sendable {
+    /// The step ignores the hardware command's result: on failure the
+    /// driver records the new state while the hardware stays behind.
+    case ignoresHardwareFailure
+    /// The step does not end the session of the state or group it leaves.
+    case keepsSession
+    /// The step creates its session but returns no FD.
+    case returnsNoSession
+    /// The step creates a new session of the target's kind and returns its
+    /// FD although the arc opens none.
+    case returnsSession
+    /// When the step fails after creating its session, it does not release it.
+    case leaksSessionOnFailure
+    /// After the step the driver records this state instead of the target.
+    case records(StateID)
+    /// When the step fails, the driver moves the device to this state.
+    case rollsBackTo(StateID)
+
+    /// The quirk keywords, for diagnostics.
+    public static let keywords = [
+        "ignores-hardware-failure", "keeps-session", "returns-no-session", "returns-session",
+        "leaks-session-on-failure", "records", "rolls-back-to",
+    ]
+
+    /// `records STOP`, as written in a driver file.
+    public func spelling(_ model: MigrationProtocol) -> String {
+        switch self {
+        case .ignoresHardwareFailure: return "ignores-hardware-failure"
+        case .keepsSession: return "keeps-session"
+        case .returnsNoSession: return "returns-no-session"
+        case .returnsSession: return "returns-session"
+        case .leaksSessionOnFailure: return "leaks-session-on-failure"
+        case .records(let state): return "records \(model.states[state].name)"
+        case .rollsBackTo(let state): return "rolls-back-to \(model.states[state].name)"
+        }
+    }
+}
+
+/// A known way a whole driver departs from the protocol (`quirk reset-keeps-state`).
+public enum DriverQuirk: String, Hashable, Sendable, CaseIterable {
+    /// A refused lookup ends the loop without setting an error: the request
+    /// "succeeds".
+    case refusalReturnsSuccess = "refusal-returns-success"
+    /// A reset leaves the recorded state alone (libvfio-user since 2026-05).
+    case resetKeepsState = "reset-keeps-state"
+    /// A reset does not end the sessions.
+    case resetKeepsSession = "reset-keeps-session"
+    /// A request in the error state first "recovers": the driver
+    /// reinitialises the device to the reset state without a reset.
+    case errorRecoversOnRequest = "error-recovers-on-request"
+    /// The driver's table lacks the spec's blocked requests and walks the
+    /// shortest path instead of refusing.
+    case ignoresBlocked = "ignores-blocked"
+}
+
+/// Which next-state lookup the driver's set_state loop calls.
+public enum LookupSource: String, Hashable, Sendable, CaseIterable {
+    /// The spec's table for the device's feature set (`PathTable`).
+    case spec
+    /// The kernel's single combined table with the skip loop, exactly as
+    /// `vfio_mig_get_next_state()` writes it (`KernelTable.lookup`).
+    case kernel
+    /// The same table with the lookup migfsm emits, which stops skipping
+    /// at the error state (`KernelTable.generatedLookup`).
+    case generated
+}
+
+/// A driver as a driver file declares it, resolved against a protocol: the
+/// feature sets it reports, the arcs its step function implements, how
+/// each arc can fail, and its quirks. `DriverMachine` runs it.
+public struct DriverDescription: Sendable {
+    public var name: String
+    /// Each feature set the driver may report, in file order.
+    public var featureSets: [FeatureSet]
+    public var lookup: LookupSource
+    /// Arcs listed one by one.
+    public var arcs: Set<Arc>
+    /// `arc required`: every arc each reported feature set requires.
+    public var implementsRequired: Bool
+    /// Faults of single arcs.
+    public var faults: [Arc: FaultKinds]
+    /// `fault all ...`: faults of every arc performed.
+    public var faultsOfAllArcs: FaultKinds
+    /// `fault reset-while-locked`: a device reset may arrive while set_state
+    /// holds the state mutex (the driver defers it to the unlock).
+    public var resetWhileLocked: Bool
+    public var arcQuirks: [Arc: [ArcQuirk]]
+    public var quirks: Set<DriverQuirk>
+
+    public init(name: String, featureSets: [FeatureSet], lookup: LookupSource = .spec,
+                arcs: Set<Arc> = [], implementsRequired: Bool = false,
+                faults: [Arc: FaultKinds] = [:], faultsOfAllArcs: FaultKinds = [],
+                resetWhileLocked: Bool = false, arcQuirks: [Arc: [ArcQuirk]] = [:],
+                quirks: Set<DriverQuirk> = []) {
+        self.name = name
+        self.featureSets = featureSets
+        self.lookup = lookup
+        self.arcs = arcs
+        self.implementsRequired = implementsRequired
+        self.faults = faults
+        self.faultsOfAllArcs = faultsOfAllArcs
+        self.resetWhileLocked = resetWhileLocked
+        self.arcQuirks = arcQuirks
+        self.quirks = quirks
+    }
+
+    /// The driver `explore` uses without `--driver`: for each feature set,
+    /// exactly its required arcs, every fault on every arc, resets while
+    /// locked, no quirk. As a driver file:
+    ///
+    ///     driver default
+    ///     flags STOP_COPY            # one line per valid feature set
+    ///     lookup spec
+    ///     arc required
+    ///     fault all stays, error, after-session
+    ///     fault reset-while-locked
+    public static func standard(featureSets: [FeatureSet]) -> DriverDescription {
+        DriverDescription(
+            name: "default", featureSets: featureSets, lookup: .spec, implementsRequired: true,
+            faultsOfAllArcs: .all, resetWhileLocked: true)
+    }
+
+    /// The faults of `arc`.
+    public func faultKinds(of arc: Arc) -> FaultKinds {
+        faultsOfAllArcs.union(faults[arc] ?? [])
+    }
+}

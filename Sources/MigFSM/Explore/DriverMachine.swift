@@ -1,0 +1,495 @@
+/// One driver running on a device with one feature set: the standard
+/// set_state loop of DOMAIN.md section 6 over the driver's lookup, its step
+/// function (the arcs it implements, their faults and quirks), the deferred
+/// reset, the data sessions, and the user's FD.
+///
+/// `branches(of:action:record:_:)` yields every way one user action can turn
+/// out, one `Branch` per combination of injected faults.
+public struct DriverMachine: Sendable {
+    public let model: MigrationProtocol
+    public let features: FeatureSet
+    public let driver: DriverDescription
+    /// The spec's table for `features`: what the properties promise.
+    public let table: PathTable
+    /// The values the user requests: every state's, then one out of range.
+    public let requestValues: [UInt32]
+
+    let checks: PropertyChecks
+    let count: Int
+    /// The driver's own table when it uses the spec lookup (the spec's,
+    /// unless the driver ignores blocked requests).
+    let driverTable: PathTable
+    let kernel: KernelTable?
+    let stateByValue: [UInt32: StateID]
+    /// `count * count` entries, indexed `from * count + to`.
+    let implemented: [Bool]
+    let faults: [FaultKinds]
+    let quirks: [[ArcQuirk]]
+
+    /// Fails only when the driver uses the kernel lookup and the state
+    /// values are too large for a kernel table.
+    public init?(model: MigrationProtocol, features: FeatureSet, driver: DriverDescription) {
+        self.model = model
+        self.features = features
+        self.driver = driver
+        let table = PathTable(model: model, features: features)
+        self.table = table
+        checks = PropertyChecks(model: model, table: table)
+        let count = model.states.count
+        self.count = count
+        var driverModel = model
+        if driver.quirks.contains(.ignoresBlocked) {
+            driverModel.blocked = []
+            driverModel.blockedInOrder = []
+        }
+        driverTable = driver.quirks.contains(.ignoresBlocked)
+            ? PathTable(model: driverModel, features: features) : table
+        if driver.lookup != .spec {
+            guard let kernel = KernelTable(paths: PathTable(model: driverModel, features: model.allFeatures)) else {
+                return nil
+            }
+            self.kernel = kernel
+        } else {
+            kernel = nil
+        }
+        var byValue: [UInt32: StateID] = [:]
+        for (id, state) in model.states.enumerated() { byValue[state.value] = id }
+        stateByValue = byValue
+        let values = model.statesByValue.map { model.states[$0].value }
+        requestValues = values + [(values.max() ?? 0) &+ 1]
+
+        var implemented = [Bool](repeating: false, count: count * count)
+        for arc in driver.arcs { implemented[arc.from * count + arc.to] = true }
+        if driver.implementsRequired {
+            for set in driver.featureSets {
+                for arc in PathTable(model: model, features: set).requiredArcs {
+                    implemented[arc.from * count + arc.to] = true
+                }
+            }
+        }
+        self.implemented = implemented
+        var faults = [FaultKinds](repeating: driver.faultsOfAllArcs, count: count * count)
+        for (arc, kinds) in driver.faults { faults[arc.from * count + arc.to].formUnion(kinds) }
+        self.faults = faults
+        var quirks = [[ArcQuirk]](repeating: [], count: count * count)
+        for (arc, list) in driver.arcQuirks { quirks[arc.from * count + arc.to] = list }
+        self.quirks = quirks
+    }
+
+    /// The actions the user can take on `device`, in a fixed order:
+    /// requests by value, read the state, reset, then (holding an FD)
+    /// close it and read or write it.
+    public func actions(for device: DeviceState) -> [UserAction] {
+        var actions = requestValues.map(UserAction.request)
+        actions.append(.readState)
+        actions.append(.reset)
+        if device.userFD != .none {
+            actions.append(.closeFD)
+            actions.append(.accessFD)
+        }
+        return actions
+    }
+
+    /// Every outcome of `action` on `device`, in a fixed order (no fault
+    /// before faults, earlier arcs' faults first). With `record`, each
+    /// branch carries its trace events.
+    public func branches(of device: DeviceState, action: UserAction, record: Bool, _ body: (Branch) -> Void) {
+        switch action {
+        case .request(let value):
+            for resetArrives in driver.resetWhileLocked ? [false, true] : [false] {
+                let request = Request(
+                    value: value, target: stateByValue[value], origin: device,
+                    resetArrives: resetArrives, record: record)
+                var run = Run(device: device)
+                if record && resetArrives {
+                    run.events.append(TraceEvent(.fault,
+                        "a device reset arrives while set_state holds the state mutex; the driver defers it to the unlock"))
+                }
+                step(run, request, body)
+            }
+        case .readState:
+            body(Branch(choices: FaultChoices(), after: device,
+                        result: "reads \(describe(value: model.states[device.recorded].value))",
+                        violations: [], events: []))
+        case .reset:
+            var after = device
+            var events: [TraceEvent] = []
+            applyReset(&after, &events, record: record)
+            body(Branch(choices: FaultChoices(), after: after, result: "done",
+                        violations: checks.reset(after), events: events))
+        case .closeFD:
+            var after = device
+            after.userFD = .none
+            body(Branch(choices: FaultChoices(), after: after, result: "closed", violations: [], events: []))
+        case .accessFD:
+            let result: String
+            switch device.userFD {
+            case .none:
+                result = "no FD"
+            case .driver(let kind), .detached(let kind, live: true):
+                result = kind == .saving ? "the read returns data" : "the write is accepted"
+            case .detached:
+                result = "fails: the session has ended"
+            }
+            body(Branch(choices: FaultChoices(), after: device, result: result, violations: [], events: []))
+        }
+    }
+
+    /// `request STOP (1)`, `reset the device`, `read the saving FD`.
+    public func describe(_ action: UserAction, on device: DeviceState) -> String {
+        switch action {
+        case .request(let value): return "request \(describe(value: value))"
+        case .readState: return "read the state"
+        case .reset: return "reset the device"
+        case .closeFD: return "close the \(device.userFD.kind?.rawValue ?? "") FD"
+        case .accessFD:
+            let kind = device.userFD.kind ?? .saving
+            return kind == .saving ? "read the saving FD" : "write the resuming FD"
+        }
+    }
+
+    // MARK: - The set_state loop
+
+    struct Request {
+        var value: UInt32
+        var target: StateID?
+        var origin: DeviceState
+        var resetArrives: Bool
+        var record: Bool
+    }
+
+    /// One branch of a request in progress.
+    struct Run {
+        var device: DeviceState
+        var steps = 0
+        /// The FD the last step returned.
+        var fd: SessionKind?
+        var failed = false
+        var hung = false
+        /// Whether a step put a new session in a driver slot.
+        var replaced = false
+        var choices: [StepOutcome] = []
+        var events: [TraceEvent] = []
+        var violations: [Violation] = []
+    }
+
+    enum Lookup {
+        case next(StateID)
+        case refused(String)
+        case hangs(String)
+    }
+
+    func name(_ state: StateID) -> String { model.states[state].name }
+
+    func describe(value: UInt32) -> String {
+        if let state = stateByValue[value] { return "\(model.states[state].name) (\(value))" }
+        return "value \(value) (out of range)"
+    }
+
+    func lookup(_ current: StateID, _ request: Request) -> Lookup {
+        if let kernel {
+            let flags = features.rawValue, value = model.states[current].value
+            let outcome = driver.lookup == .kernel
+                ? kernel.lookup(flags: flags, current: value, requested: request.value)
+                : kernel.generatedLookup(flags: flags, current: value, requested: request.value)
+            switch outcome {
+            case .next(let value, _):
+                guard let state = stateByValue[value] else { return .refused("the table names value \(value)") }
+                return .next(state)
+            case .refused:
+                return .refused("vfio_mig_get_next_state() returns -EINVAL")
+            case .cycle(let visited):
+                let names = visited.map { stateByValue[$0].map(name) ?? "value \($0)" }
+                return .hangs("its skip loop reads " + names.joined(separator: " -> ") + " -> ... forever")
+            }
+        }
+        guard let target = request.target else { return .refused("the value is out of range") }
+        switch driverTable.next(from: current, to: target) {
+        case .success(let next): return .next(next)
+        case .failure(let refusal): return .refused(refusal.explanation)
+        }
+    }
+
+    /// `while (new_state != mig_state)`: one iteration, branching on the
+    /// arc's outcomes.
+    func step(_ start: Run, _ request: Request, _ body: (Branch) -> Void) {
+        var run = start
+        if let target = request.target, run.device.recorded == target {
+            finish(run, request, body)
+            return
+        }
+        let current = run.device.recorded
+        if driver.quirks.contains(.errorRecoversOnRequest) && current == model.errorState {
+            if request.record {
+                run.events.append(TraceEvent(.quirk,
+                    "error-recovers-on-request: the driver reinitialises the device to \(name(model.resetState)) without a reset"))
+            }
+            run.device.recorded = model.resetState
+            run.device.hardware = model.resetState
+            step(run, request, body)
+            return
+        }
+        let asked = request.target.map(name) ?? "value \(request.value)"
+        switch lookup(current, request) {
+        case .refused(let why):
+            if request.record { run.events.append(TraceEvent(.refusal, "the lookup refuses \(name(current)) -> \(asked): \(why)")) }
+            if driver.quirks.contains(.refusalReturnsSuccess) {
+                if request.record {
+                    run.events.append(TraceEvent(.quirk,
+                        "refusal-returns-success: the loop breaks out without setting an error"))
+                }
+            } else {
+                run.failed = true
+            }
+            finish(run, request, body)
+        case .hangs(let why):
+            run.violations.append(Violation(.requestBounded,
+                "the lookup for \(name(current)) -> \(asked) never returns"))
+            if request.record {
+                run.events.append(TraceEvent(.warning, "the lookup for \(name(current)) -> \(asked) never returns: \(why)"))
+            }
+            run.hung = true
+            finish(run, request, body)
+        case .next(let next):
+            if run.steps >= count {
+                run.violations.append(Violation(.requestBounded,
+                    "request \(asked) from \(name(request.origin.recorded)) has performed \(run.steps) arcs and is in \(name(current)), not done"))
+                run.hung = true
+                finish(run, request, body)
+                return
+            }
+            run.steps += 1
+            let arc = Arc(current, next)
+            guard implemented[current * count + next] else {
+                run.violations.append(Violation(.driverArcsImplemented,
+                    "the driver is asked for \(model.describe(arc)), which its step function does not implement"))
+                if request.record {
+                    run.events.append(TraceEvent(.warning,
+                        "\(model.describe(arc)): WARN_ON: the step function does not implement the arc; -EINVAL"))
+                }
+                run.failed = true
+                finish(run, request, body)
+                return
+            }
+            for outcome in outcomes(of: arc, run.device) {
+                var branch = run
+                branch.choices.append(outcome)
+                if perform(outcome, arc, &branch, request) {
+                    step(branch, request, body)
+                } else {
+                    finish(branch, request, body)
+                }
+            }
+        }
+    }
+
+    func quirks(of arc: Arc) -> [ArcQuirk] { quirks[arc.from * count + arc.to] }
+
+    func creates(_ arc: Arc) -> Bool {
+        model.opensSession(arc) || quirks(of: arc).contains(.returnsSession)
+    }
+
+    func outcomes(of arc: Arc, _ device: DeviceState) -> [StepOutcome] {
+        if device.hardware == model.errorState { return [.stuck] }
+        let kinds = faults[arc.from * count + arc.to]
+        var outcomes: [StepOutcome] = [.ok]
+        if kinds.contains(.stays) { outcomes.append(.stays) }
+        if kinds.contains(.error) { outcomes.append(.error) }
+        if kinds.contains(.afterSession) && creates(arc) { outcomes.append(.afterSession) }
+        return outcomes
+    }
+
+    /// Performs one arc with `outcome`; returns whether the loop goes on.
+    func perform(_ outcome: StepOutcome, _ arc: Arc, _ run: inout Run, _ request: Request) -> Bool {
+        let arcQuirks = quirks(of: arc)
+        let record = request.record
+        let text = model.describe(arc)
+        let ignores = arcQuirks.contains(.ignoresHardwareFailure)
+        switch outcome {
+        case .ok:
+            if record { run.events.append(TraceEvent(.arc, text)) }
+            return complete(arc, &run, request, hardware: arc.to)
+        case .stays, .stuck:
+            if record {
+                run.events.append(TraceEvent(.fault, outcome == .stays
+                    ? "\(text): injected fault: the hardware command fails; the device stays in \(name(arc.from))"
+                    : "\(text): the hardware is in \(name(model.errorState)) and fails the command"))
+            }
+            if ignores {
+                if record {
+                    run.events.append(TraceEvent(.quirk,
+                        "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))"))
+                }
+                return complete(arc, &run, request, hardware: run.device.hardware)
+            }
+            for case .rollsBackTo(let state) in arcQuirks {
+                if record {
+                    run.events.append(TraceEvent(.quirk, "rolls-back-to \(name(state)): the driver moves the device to \(name(state))"))
+                }
+                run.device.recorded = state
+                if run.device.hardware != model.errorState { run.device.hardware = state }
+                for kind in SessionKind.allCases where model.states[state].session != kind {
+                    endSession(kind, &run, record: record)
+                }
+            }
+            run.failed = true
+            return false
+        case .error:
+            if record {
+                run.events.append(TraceEvent(.fault,
+                    "\(text): injected fault: the arc fails and leaves the device in \(name(model.errorState))"))
+            }
+            run.device.hardware = model.errorState
+            if ignores {
+                if record {
+                    run.events.append(TraceEvent(.quirk,
+                        "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))"))
+                }
+                return complete(arc, &run, request, hardware: model.errorState)
+            }
+            run.device.recorded = model.errorState
+            if arcQuirks.contains(.keepsSession) {
+                if record { run.events.append(TraceEvent(.quirk, "keeps-session: the driver does not end the sessions")) }
+            } else {
+                for kind in SessionKind.allCases { endSession(kind, &run, record: record) }
+            }
+            run.failed = true
+            return false
+        case .afterSession:
+            let kind = model.states[arc.to].session ?? .saving
+            if record {
+                run.events.append(TraceEvent(.fault,
+                    "\(text): injected fault: the step creates its \(kind.rawValue) session, then fails"))
+            }
+            if arcQuirks.contains(.leaksSessionOnFailure) {
+                if record {
+                    run.events.append(TraceEvent(.quirk,
+                        "leaks-session-on-failure: the driver does not release the new session"))
+                }
+                run.violations.append(Violation(.noSessionLeak,
+                    "the \(kind.rawValue) session created by \(text) stays live after the step failed"))
+            } else if record {
+                run.events.append(TraceEvent(.session, "the driver releases the new \(kind.rawValue) session"))
+            }
+            run.failed = true
+            return false
+        }
+    }
+
+    /// The software side of an arc that the driver counts as done: end the
+    /// old session, open the new one, record the new state, and check the
+    /// FD against the loop's rule. Returns whether the loop goes on.
+    func complete(_ arc: Arc, _ run: inout Run, _ request: Request, hardware: StateID) -> Bool {
+        let arcQuirks = quirks(of: arc)
+        let record = request.record
+        if model.endsSession(arc), let kind = model.states[arc.from].session {
+            if arcQuirks.contains(.keepsSession) {
+                if record {
+                    run.events.append(TraceEvent(.quirk, "keeps-session: the \(kind.rawValue) session stays live"))
+                }
+            } else {
+                endSession(kind, &run, record: record)
+            }
+        }
+        var returned: SessionKind?
+        if creates(arc), let kind = model.states[arc.to].session {
+            if run.device.hasSession(kind) {
+                run.violations.append(Violation(.noSessionLeak,
+                    "\(model.describe(arc)) replaces the driver's live \(kind.rawValue) session without ending it"))
+                if run.device.userFD == .driver(kind) { run.device.userFD = .detached(kind, live: true) }
+            }
+            run.device.setSession(kind, true)
+            run.replaced = true
+            if arcQuirks.contains(.returnsNoSession) {
+                if record {
+                    run.events.append(TraceEvent(.quirk,
+                        "returns-no-session: the step creates a \(kind.rawValue) session but returns no FD"))
+                }
+            } else {
+                returned = kind
+                if record && !model.opensSession(arc) {
+                    run.events.append(TraceEvent(.quirk,
+                        "returns-session: the step opens a new \(kind.rawValue) session and returns its FD"))
+                }
+            }
+        }
+        run.device.hardware = hardware
+        run.device.recorded = arc.to
+        for case .records(let state) in arcQuirks {
+            if record {
+                run.events.append(TraceEvent(.quirk, "records \(name(state)): the driver records \(name(state))"))
+            }
+            run.device.recorded = state
+        }
+        run.fd = returned
+        if let kind = returned, request.target != run.device.recorded {
+            let asked = request.target.map(name) ?? "value \(request.value)"
+            run.violations.append(Violation(.noIntermediateSession,
+                "\(model.describe(arc)) returns a new \(kind.rawValue) FD, but the request goes on to \(asked)"))
+            if record {
+                run.events.append(TraceEvent(.warning,
+                    "WARN_ON: an FD from an intermediate step; the loop drops it and fails with -EINVAL"))
+            }
+            run.fd = nil
+            run.failed = true
+            return false
+        }
+        return true
+    }
+
+    func endSession(_ kind: SessionKind, _ run: inout Run, record: Bool) {
+        guard run.device.hasSession(kind) else { return }
+        run.device.setSession(kind, false)
+        if run.device.userFD == .driver(kind) { run.device.userFD = .detached(kind, live: false) }
+        if record { run.events.append(TraceEvent(.session, "the \(kind.rawValue) session ends")) }
+    }
+
+    /// The driver's reset handling: the reset state, every session ended.
+    func applyReset(_ device: inout DeviceState, _ events: inout [TraceEvent], record: Bool) {
+        device.hardware = model.resetState
+        if driver.quirks.contains(.resetKeepsState) {
+            if record { events.append(TraceEvent(.quirk, "reset-keeps-state: the driver keeps recording \(name(device.recorded))")) }
+        } else {
+            device.recorded = model.resetState
+        }
+        if driver.quirks.contains(.resetKeepsSession) {
+            if record { events.append(TraceEvent(.quirk, "reset-keeps-session: the sessions stay live")) }
+            return
+        }
+        for kind in SessionKind.allCases where device.hasSession(kind) {
+            device.setSession(kind, false)
+            if device.userFD == .driver(kind) { device.userFD = .detached(kind, live: false) }
+            if record { events.append(TraceEvent(.session, "the \(kind.rawValue) session ends")) }
+        }
+    }
+
+    /// The end of set_state: unlock (applying a deferred reset), return.
+    func finish(_ start: Run, _ request: Request, _ body: (Branch) -> Void) {
+        var run = start
+        let choices = FaultChoices(resetWhileLocked: request.resetArrives, steps: run.choices)
+        if run.hung {
+            body(Branch(choices: choices, after: nil, result: "never returns",
+                        violations: run.violations, events: run.events))
+            return
+        }
+        let succeeded = !run.failed
+        var result = "fails"
+        if succeeded {
+            result = "success"
+            if let kind = run.fd {
+                run.device.userFD = .driver(kind)
+                result += ", new \(kind.rawValue) FD"
+            }
+        }
+        var violations = run.violations
+        violations += checks.request(
+            value: request.value, target: request.target, origin: request.origin, after: run.device,
+            succeeded: succeeded, fd: succeeded ? run.fd : nil, sessionReplaced: run.replaced)
+        if request.resetArrives {
+            if request.record { run.events.append(TraceEvent(.reset, "unlock: the deferred reset is applied")) }
+            applyReset(&run.device, &run.events, record: request.record)
+            violations += checks.reset(run.device)
+        }
+        body(Branch(choices: choices, after: run.device, result: result, violations: violations, events: run.events))
+    }
+}

@@ -1,0 +1,397 @@
+/// Reads a driver file (`Specs/drivers/*.driver`) into a
+/// `DriverDescription` for one protocol.
+///
+/// The language is line-oriented like the spec language, with `#` comments,
+/// and shares its lexer and token cursor, so every error is reported as
+/// `path:line:column: error: message`, one per bad line, all lines read:
+///
+///     driver nvme-rfc
+///     protocol vfio-v2
+///     flags STOP_COPY
+///     lookup kernel
+///     arc STOP -> RUNNING
+///     fault STOP -> RUNNING stays
+///     fault reset-while-locked
+///     quirk STOP -> RUNNING ignores-hardware-failure
+public enum DriverReader {
+    /// The statement keywords, for "did you mean" suggestions.
+    public static let keywords = ["driver", "protocol", "flags", "lookup", "arc", "fault", "quirk"]
+
+    public static func load(path: String, model: MigrationProtocol) throws(DiagnosticList) -> DriverDescription {
+        let source: SourceText
+        do {
+            source = try SourceText.load(path: path)
+        } catch {
+            throw DiagnosticList([error])
+        }
+        return try read(source, model: model)
+    }
+
+    /// Reads text as if from `path`.
+    public static func read(text: String, path: String, model: MigrationProtocol) throws(DiagnosticList) -> DriverDescription {
+        let source: SourceText
+        do {
+            source = try SourceText(path: path, bytes: Array(text.utf8))
+        } catch {
+            throw DiagnosticList([error])
+        }
+        return try read(source, model: model)
+    }
+
+    public static func read(_ source: SourceText, model: MigrationProtocol) throws(DiagnosticList) -> DriverDescription {
+        var reader = Reader(model: model, path: source.path)
+        for number in 1...max(1, source.lines.count) where number <= source.lines.count {
+            let lexed = Lexer.lex(source, line: number)
+            if let error = lexed.error {
+                reader.diagnostics.append(error)
+                continue
+            }
+            if lexed.tokens.isEmpty { continue }
+            var cursor = LineCursor(
+                tokens: lexed.tokens, file: source.path, line: number,
+                endColumn: source.lines[number - 1].count + 1)
+            do {
+                try reader.statement(&cursor)
+                try cursor.expectEnd()
+            } catch {
+                reader.diagnostics.append(error)
+            }
+        }
+        let driver = reader.finish()
+        guard reader.diagnostics.isEmpty else {
+            let sorted = reader.diagnostics.sorted { $0.location < $1.location }
+            throw DiagnosticList(SpecReader.limited(sorted, path: source.path))
+        }
+        return driver
+    }
+
+    /// The state of a read in progress: what the lines said so far.
+    struct Reader {
+        let model: MigrationProtocol
+        let path: String
+        var diagnostics: [Diagnostic] = []
+        var name: Name?
+        var protocolName: Name?
+        var lookup: (LookupSource, Name)?
+        var flags: [(FeatureSet, SourceLocation)] = []
+        var arcs: [(Arc, SourceLocation)] = []
+        var required: SourceLocation?
+        var faults: [(Arc, FaultKinds, SourceLocation, SourceLocation?)] = []
+        var faultsOfAll: FaultKinds = []
+        var resetWhileLocked = false
+        var arcQuirks: [(Arc, ArcQuirk, SourceLocation)] = []
+        var quirks: [(DriverQuirk, SourceLocation)] = []
+
+        init(model: MigrationProtocol, path: String) {
+            self.model = model
+            self.path = path
+        }
+
+        mutating func statement(_ cursor: inout LineCursor) throws(Diagnostic) {
+            let keyword = try cursor.name("a statement keyword")
+            switch keyword.text {
+            case "driver":
+                let value = try cursor.name("a driver name")
+                try once(&name, value, keyword)
+            case "protocol":
+                let value = try cursor.name("a protocol name")
+                if value.text != model.name {
+                    throw Diagnostic.error(at: value.location,
+                        "the driver is written for protocol '\(value.text)', but the spec is '\(model.name)'")
+                }
+                try once(&protocolName, value, keyword)
+            case "flags":
+                try flagsLine(&cursor)
+            case "lookup":
+                let value = try cursor.name("'spec' or 'kernel'")
+                guard let source = LookupSource(rawValue: value.text) else {
+                    throw Diagnostic.error(at: value.location, "unknown lookup '\(value.text)'; expected 'spec' or 'kernel'")
+                }
+                if let first = lookup {
+                    throw Diagnostic.error(at: keyword.location, "duplicate 'lookup' line",
+                        notes: [.init(first.1.location, "the first 'lookup' line is here")])
+                }
+                lookup = (source, value)
+            case "arc":
+                if isArc(cursor) {
+                    let location = cursor.here
+                    arcs.append((try arc(&cursor), location))
+                } else {
+                    let word = try cursor.name("'required' or an arc 'A -> B'")
+                    guard word.text == "required" else {
+                        throw Diagnostic.error(at: word.location, "expected 'required' or an arc 'A -> B', found '\(word.text)'")
+                    }
+                    if let first = required {
+                        throw Diagnostic.error(at: keyword.location, "duplicate 'arc required' line",
+                            notes: [.init(first, "the first 'arc required' line is here")])
+                    }
+                    required = keyword.location
+                }
+            case "fault":
+                try faultLine(&cursor)
+            case "quirk":
+                try quirkLine(&cursor)
+            default:
+                var message = "unknown keyword '\(keyword.text)'"
+                if let suggestion = Suggestion.closest(to: keyword.text, among: DriverReader.keywords) {
+                    message += "; did you mean '\(suggestion)'?"
+                } else {
+                    message += "; expected one of: " + DriverReader.keywords.joined(separator: ", ")
+                }
+                throw Diagnostic.error(at: keyword.location, message)
+            }
+        }
+
+        func once(_ slot: inout Name?, _ value: Name, _ keyword: Name) throws(Diagnostic) {
+            if let first = slot {
+                throw Diagnostic.error(at: keyword.location, "duplicate '\(keyword.text)' line",
+                    notes: [.init(first.location, "the first '\(keyword.text)' line is here")])
+            }
+            slot = value
+        }
+
+        func isArc(_ cursor: LineCursor) -> Bool {
+            let index = cursor.index
+            return index + 1 < cursor.tokens.count && cursor.tokens[index + 1].kind == .arrow
+        }
+
+        func state(_ name: Name) throws(Diagnostic) -> StateID {
+            if let id = model.stateID(named: name.text) { return id }
+            var message = "unknown state '\(name.text)'"
+            if let suggestion = Suggestion.closest(to: name.text, among: model.states.map(\.name)) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            throw Diagnostic.error(at: name.location, message)
+        }
+
+        /// `A -> B`, both states resolved, neither the error state.
+        func arc(_ cursor: inout LineCursor) throws(Diagnostic) -> Arc {
+            let fromName = try cursor.name("a state name")
+            try cursor.expect(.arrow, "'->'")
+            let toName = try cursor.name("a state name")
+            if cursor.peek?.kind == .arrow {
+                throw cursor.error("an arc joins exactly two states; write each arc on its own line")
+            }
+            let from = try state(fromName)
+            let to = try state(toName)
+            for (id, name) in [(from, fromName), (to, toName)] where model.states[id].isError {
+                throw Diagnostic.error(at: name.location,
+                    "the error state '\(name.text)' is no arc's end: a driver reaches it only by failing and leaves it only by reset")
+            }
+            if from == to {
+                throw Diagnostic.error(at: fromName.location, "an arc joins two different states")
+            }
+            return Arc(from, to)
+        }
+
+        mutating func flagsLine(_ cursor: inout LineCursor) throws(Diagnostic) {
+            let location = cursor.here
+            let names = try cursor.names("a feature name", separatedBy: .bar)
+            var set = FeatureSet()
+            for name in names {
+                guard let feature = model.features.first(where: { $0.name == name.text }) else {
+                    var message = "unknown feature '\(name.text)'"
+                    if let suggestion = Suggestion.closest(to: name.text, among: model.features.map(\.name)) {
+                        message += "; did you mean '\(suggestion)'?"
+                    }
+                    throw Diagnostic.error(at: name.location, message)
+                }
+                if set.covers(feature.flag) {
+                    throw Diagnostic.error(at: name.location, "feature '\(name.text)' is named twice")
+                }
+                set.formUnion(feature.flag)
+            }
+            guard model.isValid(set) else {
+                let valid = model.validFeatureSets.map(model.describe).joined(separator: ", ")
+                throw Diagnostic.error(at: location,
+                    "\(model.describe(set)) is not a valid feature set; valid sets: \(valid)")
+            }
+            if let first = flags.first(where: { $0.0 == set }) {
+                throw Diagnostic.error(at: location, "duplicate flags \(model.describe(set))",
+                    notes: [.init(first.1, "first reported here")])
+            }
+            flags.append((set, location))
+        }
+
+        mutating func faultLine(_ cursor: inout LineCursor) throws(Diagnostic) {
+            if isArc(cursor) {
+                let location = cursor.here
+                let arc = try arc(&cursor)
+                let (kinds, afterSession) = try faultKinds(&cursor)
+                faults.append((arc, kinds, location, afterSession))
+                return
+            }
+            let word = try cursor.name("'all', 'reset-while-locked' or an arc 'A -> B'")
+            switch word.text {
+            case "all":
+                faultsOfAll.formUnion(try faultKinds(&cursor).0)
+            case "reset-while-locked":
+                resetWhileLocked = true
+            default:
+                var message = "expected 'all', 'reset-while-locked' or an arc 'A -> B', found '\(word.text)'"
+                if let suggestion = Suggestion.closest(to: word.text, among: ["all", "reset-while-locked"]) {
+                    message += "; did you mean '\(suggestion)'?"
+                }
+                throw Diagnostic.error(at: word.location, message)
+            }
+        }
+
+        func arcQuirksWritten(_ arc: Arc) -> [ArcQuirk] {
+            arcQuirks.filter { $0.0 == arc }.map(\.1)
+        }
+
+        /// `stays, error, after-session`; also where `after-session` is written.
+        func faultKinds(_ cursor: inout LineCursor) throws(Diagnostic) -> (FaultKinds, SourceLocation?) {
+            let names = try cursor.names("a fault: 'stays', 'error' or 'after-session'", separatedBy: .comma)
+            var kinds: FaultKinds = []
+            var afterSession: SourceLocation?
+            for name in names {
+                guard let kind = FaultKinds.spellings.first(where: { $0.0 == name.text })?.1 else {
+                    var message = "unknown fault '\(name.text)'"
+                    if let suggestion = Suggestion.closest(to: name.text, among: FaultKinds.spellings.map(\.0)) {
+                        message += "; did you mean '\(suggestion)'?"
+                    } else {
+                        message += "; expected 'stays', 'error' or 'after-session'"
+                    }
+                    throw Diagnostic.error(at: name.location, message)
+                }
+                if kinds.contains(kind) {
+                    throw Diagnostic.error(at: name.location, "fault '\(name.text)' is named twice")
+                }
+                if kind == .afterSession { afterSession = name.location }
+                kinds.insert(kind)
+            }
+            return (kinds, afterSession)
+        }
+
+        mutating func quirkLine(_ cursor: inout LineCursor) throws(Diagnostic) {
+            if isArc(cursor) {
+                let arc = try arc(&cursor)
+                let word = try cursor.name("a quirk of the arc")
+                let quirk: ArcQuirk
+                switch word.text {
+                case "ignores-hardware-failure": quirk = .ignoresHardwareFailure
+                case "keeps-session": quirk = .keepsSession
+                case "returns-no-session":
+                    guard model.opensSession(arc) else {
+                        throw Diagnostic.error(at: word.location,
+                            "'returns-no-session' needs an arc that opens a session; \(model.describe(arc)) opens none")
+                    }
+                    quirk = .returnsNoSession
+                case "returns-session":
+                    guard model.states[arc.to].session != nil else {
+                        throw Diagnostic.error(at: word.location,
+                            "'returns-session' needs an arc into a state with a session; \(model.states[arc.to].name) has none")
+                    }
+                    quirk = .returnsSession
+                case "leaks-session-on-failure": quirk = .leaksSessionOnFailure
+                case "records": quirk = .records(try state(try cursor.name("the state the driver records")))
+                case "rolls-back-to": quirk = .rollsBackTo(try state(try cursor.name("the state the driver rolls back to")))
+                default:
+                    var message = "unknown arc quirk '\(word.text)'"
+                    if DriverQuirk(rawValue: word.text) != nil {
+                        message = "'\(word.text)' is a quirk of the whole driver: write 'quirk \(word.text)'"
+                    } else if let suggestion = Suggestion.closest(to: word.text, among: ArcQuirk.keywords) {
+                        message += "; did you mean '\(suggestion)'?"
+                    } else {
+                        message += "; expected one of: " + ArcQuirk.keywords.joined(separator: ", ")
+                    }
+                    throw Diagnostic.error(at: word.location, message)
+                }
+                if let first = arcQuirks.first(where: { $0.0 == arc && sameKind($0.1, quirk) }) {
+                    throw Diagnostic.error(at: word.location,
+                        "duplicate quirk '\(word.text)' of \(model.describe(arc))",
+                        notes: [.init(first.2, "first given here")])
+                }
+                arcQuirks.append((arc, quirk, word.location))
+                return
+            }
+            let word = try cursor.name("a quirk, or an arc 'A -> B' and its quirk")
+            guard let quirk = DriverQuirk(rawValue: word.text) else {
+                var message = "unknown quirk '\(word.text)'"
+                if ArcQuirk.keywords.contains(word.text) {
+                    message = "'\(word.text)' is a quirk of one arc: write 'quirk A -> B \(word.text)'"
+                } else if let suggestion = Suggestion.closest(to: word.text, among: DriverQuirk.allCases.map(\.rawValue)) {
+                    message += "; did you mean '\(suggestion)'?"
+                } else {
+                    message += "; expected one of: " + DriverQuirk.allCases.map(\.rawValue).joined(separator: ", ")
+                }
+                throw Diagnostic.error(at: word.location, message)
+            }
+            if let first = quirks.first(where: { $0.0 == quirk }) {
+                throw Diagnostic.error(at: word.location, "duplicate quirk '\(word.text)'",
+                    notes: [.init(first.1, "first given here")])
+            }
+            quirks.append((quirk, word.location))
+        }
+
+        func sameKind(_ a: ArcQuirk, _ b: ArcQuirk) -> Bool {
+            switch (a, b) {
+            case (.records, .records), (.rollsBackTo, .rollsBackTo): return true
+            default: return a == b
+            }
+        }
+
+        /// The checks that need every line: flags given, arcs possible,
+        /// faults and quirks only on implemented arcs.
+        mutating func finish() -> DriverDescription {
+            let sets = flags.map(\.0)
+            if flags.isEmpty {
+                diagnostics.append(.error(at: .file(path),
+                    "no 'flags' line: a driver reports at least one feature set, such as 'flags STOP_COPY'"))
+            }
+            var firstArc: [Arc: SourceLocation] = [:]
+            for (arc, location) in arcs {
+                if let first = firstArc[arc] {
+                    diagnostics.append(.error(at: location, "duplicate arc '\(model.describe(arc))'",
+                        notes: [.init(first, "first implemented here")]))
+                    continue
+                }
+                firstArc[arc] = location
+                guard !sets.isEmpty else { continue }
+                for id in [arc.from, arc.to] where !sets.contains(where: { model.supports(id, in: $0) }) {
+                    let state = model.states[id]
+                    diagnostics.append(.error(at: location,
+                        "no reported feature set has \(state.name), which needs \(model.describe(state.needs))"))
+                    break
+                }
+            }
+            var implemented = Set(firstArc.keys)
+            if required != nil {
+                for set in sets { implemented.formUnion(PathTable(model: model, features: set).requiredArcs) }
+            }
+            func unimplemented(_ arc: Arc, _ location: SourceLocation, _ what: String) {
+                diagnostics.append(.error(at: location,
+                    "\(what) of \(model.describe(arc)), which the driver does not implement (no 'arc' line\(required == nil ? "" : " and no feature set requires it"))"))
+            }
+            var faultTable: [Arc: FaultKinds] = [:]
+            for (arc, kinds, location, afterSession) in faults {
+                if !implemented.contains(arc) {
+                    unimplemented(arc, location, "fault")
+                    continue
+                }
+                if let afterSession, !model.opensSession(arc),
+                   !arcQuirksWritten(arc).contains(.returnsSession) {
+                    diagnostics.append(.error(at: afterSession,
+                        "'after-session' needs an arc that opens a session; \(model.describe(arc)) opens none"))
+                    continue
+                }
+                faultTable[arc, default: []].formUnion(kinds)
+            }
+            var quirkTable: [Arc: [ArcQuirk]] = [:]
+            for (arc, quirk, location) in arcQuirks {
+                if !implemented.contains(arc) {
+                    unimplemented(arc, location, "quirk '\(quirk.spelling(model))'")
+                    continue
+                }
+                quirkTable[arc, default: []].append(quirk)
+            }
+            let fallback = path.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? path
+            return DriverDescription(
+                name: name?.text ?? fallback, featureSets: sets, lookup: lookup?.0 ?? .spec,
+                arcs: Set(firstArc.keys), implementsRequired: required != nil, faults: faultTable,
+                faultsOfAllArcs: faultsOfAll, resetWhileLocked: resetWhileLocked,
+                arcQuirks: quirkTable, quirks: Set(quirks.map(\.0)))
+        }
+    }
+}

@@ -1,0 +1,171 @@
+/// A named promise of the uAPI (DOMAIN.md sections 6 and 7) that `explore`
+/// checks on every transition of every reachable state.
+public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparable {
+    case successReachesTarget = "success-reaches-target"
+    case failureStaysOnPath = "failure-stays-on-path"
+    case sessionHandback = "session-handback"
+    case sessionEndsOnLeave = "session-ends-on-leave"
+    case noSessionLeak = "no-session-leak"
+    case resetRestores = "reset-restores"
+    case errorExitOnlyByReset = "error-exit-only-by-reset"
+    case refusedChangesNothing = "refused-changes-nothing"
+    case driverArcsImplemented = "driver-arcs-implemented"
+    case requestBounded = "request-bounded"
+    case noIntermediateSession = "no-intermediate-session"
+    case hardwareMatchesRecorded = "hardware-matches-recorded"
+
+    public var name: String { rawValue }
+
+    /// One sentence: what holds when the property does.
+    public var summary: String {
+        switch self {
+        case .successReachesTarget:
+            return "a successful request leaves the device in the requested state"
+        case .failureStaysOnPath:
+            return "a failed request leaves the device in the original state, a state on the path, or the error state"
+        case .sessionHandback:
+            return "a request hands back a new FD exactly when it starts a session; moving inside a group keeps the session and hands back none"
+        case .sessionEndsOnLeave:
+            return "leaving RESUMING or the saving group ends that session"
+        case .noSessionLeak:
+            return "no session stays live once the driver lets go of it, failures included"
+        case .resetRestores:
+            return "a reset gives the reset state with no live session"
+        case .errorExitOnlyByReset:
+            return "the error state is left only by a reset"
+        case .refusedChangesNothing:
+            return "blocked, unsupported, out-of-range and error-state requests fail and change nothing"
+        case .driverArcsImplemented:
+            return "the driver is only asked for arcs it implements"
+        case .requestBounded:
+            return "every request finishes within as many arcs as there are states"
+        case .noIntermediateSession:
+            return "no intermediate step of a request opens a session"
+        case .hardwareMatchesRecorded:
+            return "the driver's recorded state is the hardware's state"
+        }
+    }
+
+    public static func < (lhs: ExploreProperty, rhs: ExploreProperty) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// One property broken by one transition, with what went wrong.
+public struct Violation: Hashable, Sendable {
+    public var property: ExploreProperty
+    public var message: String
+
+    public init(_ property: ExploreProperty, _ message: String) {
+        self.property = property
+        self.message = message
+    }
+}
+
+/// The checks made after an action, on the device before and after it.
+/// The set_state loop itself reports `driver-arcs-implemented`,
+/// `request-bounded`, `no-intermediate-session` and `no-session-leak` as they
+/// happen; everything observable afterwards is checked here.
+struct PropertyChecks {
+    let model: MigrationProtocol
+    /// The spec's table for the device's feature set: the paths the uAPI
+    /// promises, whatever lookup the driver uses.
+    let table: PathTable
+
+    func name(_ state: StateID) -> String { model.states[state].name }
+
+    /// What a finished request must satisfy (before a deferred reset,
+    /// which is ordered after the request).
+    func request(
+        value: UInt32, target: StateID?, origin: DeviceState, after: DeviceState,
+        succeeded: Bool, fd: SessionKind?, sessionReplaced: Bool
+    ) -> [Violation] {
+        var found: [Violation] = []
+        let asked = target.map(name) ?? "value \(value)"
+        let from = origin.recorded
+        let refusable = target.map { $0 != from && table.nextState(from: from, to: $0) == nil } ?? true
+        if succeeded {
+            if target != after.recorded {
+                found.append(Violation(.successReachesTarget,
+                    "request \(asked) succeeded but the device records \(name(after.recorded))"))
+            }
+            if let target, target != from {
+                let arc = Arc(from, target)
+                let starts = model.opensSession(arc)
+                if starts && fd == nil {
+                    found.append(Violation(.sessionHandback,
+                        "request \(asked) from \(name(from)) starts a session but handed back no FD"))
+                } else if !starts && fd != nil {
+                    found.append(Violation(.sessionHandback,
+                        "request \(asked) from \(name(from)) starts no session but handed back a new FD"))
+                }
+                if let kind = model.states[from].session,
+                   model.sessionDomain(of: from) == model.sessionDomain(of: target),
+                   sessionReplaced || !after.hasSession(kind) {
+                    found.append(Violation(.sessionHandback,
+                        "request \(asked) from \(name(from)) moves inside the session's group but replaced the \(kind.rawValue) session"))
+                }
+            }
+        } else if fd != nil {
+            found.append(Violation(.sessionHandback, "request \(asked) failed but handed back an FD"))
+        }
+        if !succeeded {
+            var allowed: Set<StateID> = [from, model.errorState]
+            if let target, let path = table.path(from: from, to: target) { allowed.formUnion(path) }
+            if !allowed.contains(after.recorded) {
+                found.append(Violation(.failureStaysOnPath,
+                    "request \(asked) from \(name(from)) failed and left the device in \(name(after.recorded)), off the path"))
+            }
+        }
+        if refusable && (succeeded || after != origin) {
+            var what = "request \(asked) from \(name(from)) must be refused"
+            if succeeded { what += ", yet it succeeded" }
+            if after.recorded != origin.recorded { what += (succeeded ? " and" : ", yet it") + " moved the device to \(name(after.recorded))" }
+            else if after != origin { what += (succeeded ? " and" : ", yet it") + " changed the sessions" }
+            found.append(Violation(.refusedChangesNothing, what))
+        }
+        found += errorExit(origin: origin, after: after, action: "request \(asked)")
+        found += steady(after)
+        return found
+    }
+
+    /// The error state is kept by every action but a reset.
+    func errorExit(origin: DeviceState, after: DeviceState, action: String) -> [Violation] {
+        let error = model.errorState
+        if origin.recorded == error && after.recorded != error {
+            return [Violation(.errorExitOnlyByReset,
+                "\(action) took the device from \(name(error)) to \(name(after.recorded)) without a reset")]
+        }
+        if origin.hardware == error && after.hardware != error {
+            return [Violation(.errorExitOnlyByReset,
+                "\(action) took the hardware from \(name(error)) to \(name(after.hardware)) without a reset")]
+        }
+        return []
+    }
+
+    /// What must hold after a reset, deferred or not.
+    func reset(_ after: DeviceState) -> [Violation] {
+        var found: [Violation] = []
+        if after.recorded != model.resetState || after.hardware != model.resetState {
+            found.append(Violation(.resetRestores,
+                "after a reset the device records \(name(after.recorded)), not \(name(model.resetState))"))
+        } else if after.hasLiveSession {
+            found.append(Violation(.resetRestores, "after a reset a session is still live"))
+        }
+        return found + steady(after)
+    }
+
+    /// What must hold whenever the state mutex is free.
+    func steady(_ device: DeviceState) -> [Violation] {
+        var found: [Violation] = []
+        for kind in SessionKind.allCases where device.hasSession(kind) && model.states[device.recorded].session != kind {
+            found.append(Violation(.sessionEndsOnLeave,
+                "the \(kind.rawValue) session is still live in \(name(device.recorded))"))
+        }
+        if device.recorded != device.hardware {
+            found.append(Violation(.hardwareMatchesRecorded,
+                "the driver records \(name(device.recorded)) but the hardware is in \(name(device.hardware))"))
+        }
+        return found
+    }
+}
