@@ -13,9 +13,16 @@ public struct CDesignatedInitializer<Element> {
     }
 
     public var items: [Item]
+    /// Indices whose element had an error (already reported).
+    public var failed: Set<Int>
     /// The `{` and `}` of the list.
     public var open: SourceLocation
     public var close: SourceLocation
+
+    /// Whether `index` was initialized (even if its element had an error).
+    public func covers(_ index: Int) -> Bool {
+        failed.contains(index) || items.contains { $0.index == index }
+    }
 
     /// The element at `index`, if initialized.
     public func element(at index: Int) -> Element? {
@@ -23,15 +30,18 @@ public struct CDesignatedInitializer<Element> {
     }
 
     /// Reads the list at the stream's `{`. `dimension` bounds the indices;
-    /// `describe` names an index in messages (`vfio_from_fsm_table[VFIO_DEVICE_STATE_STOP]`).
+    /// `describe` names an index in messages (`vfio_from_fsm_table[VFIO_DEVICE_STATE_STOP]`),
+    /// and the list itself for -1 (`'vfio_from_fsm_table', which has 5 rows`);
+    /// `element` reads one element, given its index (-1 when invalid).
     public static func read(
         _ stream: inout CTokenStream, dimension: Int, names: CNames, describe: (Int) -> String,
         diagnostics: inout [Diagnostic],
-        element: (inout CTokenStream, inout [Diagnostic]) throws(Diagnostic) -> Element
+        element: (inout CTokenStream, inout [Diagnostic], Int) throws(Diagnostic) -> Element
     ) throws(Diagnostic) -> CDesignatedInitializer {
         let open = stream.here
         try stream.expect("{")
         var items: [Item] = []
+        var failed: Set<Int> = []
         var seen = [SourceLocation?](repeating: nil, count: dimension)
         var next = 0
         while !stream.take("}") {
@@ -42,6 +52,7 @@ public struct CDesignatedInitializer<Element> {
             }
             var index = next
             var valid = true
+            var designated = false
             do throws(Diagnostic) {
                 if stream.take("[") {
                     let value = try CConstantExpression.evaluate(&stream, resolve: names.resolve)
@@ -52,16 +63,17 @@ public struct CDesignatedInitializer<Element> {
                     try stream.expect("=", "'=' after the designator")
                     if value.value >= UInt64(dimension) {
                         diagnostics.append(.error(at: itemStart,
-                            "designator '\(value.spelling)' (\(value.value)) is out of range for \(describe(-1))[\(dimension)]"))
+                            "designator '\(value.spelling)' (\(value.value)) is out of range for \(describe(-1))"))
                         valid = false
                     } else {
                         index = Int(value.value)
                     }
                 } else if index >= dimension {
-                    diagnostics.append(.error(at: itemStart, "excess element: \(describe(-1)) has only \(dimension) elements"))
+                    diagnostics.append(.error(at: itemStart, "excess element in \(describe(-1))"))
                     valid = false
                 }
-                let value = try element(&stream, &diagnostics)
+                designated = true
+                let value = try element(&stream, &diagnostics, valid ? index : -1)
                 if valid {
                     if let first = seen[index] {
                         diagnostics.append(.error(at: itemStart, "duplicate initializer for \(describe(index))",
@@ -79,6 +91,7 @@ public struct CDesignatedInitializer<Element> {
                         : error
                 }
                 diagnostics.append(error)
+                if designated && valid && index < dimension { failed.insert(index) }
                 skipElement(&stream)
             }
             next = index + 1
@@ -92,7 +105,7 @@ public struct CDesignatedInitializer<Element> {
             }
         }
         let close = stream.location(stream.tokens[stream.index - 1])
-        return CDesignatedInitializer(items: items, open: open, close: close)
+        return CDesignatedInitializer(items: items, failed: failed, open: open, close: close)
     }
 
     /// Skips to the `,` or `}` that ends the current element.

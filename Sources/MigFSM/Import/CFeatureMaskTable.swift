@@ -27,8 +27,8 @@ public struct CFeatureMaskTable: Sendable {
         var stream = CTokenStream(tokens: tokens, source: source, index: declaration.open)
         let list = try CDesignatedInitializer<CConstantExpression.Value>.read(
             &stream, dimension: size, names: names,
-            describe: { $0 < 0 ? "'\(name)'" : "\(name)[\(label($0))]" }, diagnostics: &diagnostics
-        ) { (stream: inout CTokenStream, _: inout [Diagnostic]) throws(Diagnostic) in
+            describe: { $0 < 0 ? "'\(name)', which has \(size) entries" : "\(name)[\(label($0))]" }, diagnostics: &diagnostics
+        ) { (stream: inout CTokenStream, _: inout [Diagnostic], _: Int) throws(Diagnostic) in
             try CConstantExpression.evaluate(&stream, resolve: names.resolve)
         }
         var masks = [UInt32](repeating: 0, count: size)
@@ -39,7 +39,7 @@ public struct CFeatureMaskTable: Sendable {
         }
         for state in names.model.statesByValue {
             let value = Int(names.model.states[state].value)
-            if value < size, spellings[value] == nil {
+            if value < size, !list.covers(value) {
                 diagnostics.append(.error(at: list.close,
                     "'\(name)' has no entry [\(label(value))]; C would make its mask 0 (present on every device)"))
             }

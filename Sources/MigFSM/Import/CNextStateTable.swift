@@ -33,12 +33,13 @@ public struct CNextStateTable: Sendable {
         var stream = CTokenStream(tokens: tokens, source: source, index: declaration.open)
         let outer = try CDesignatedInitializer<CDesignatedInitializer<(UInt64, CToken?)>>.read(
             &stream, dimension: bound, names: names,
-            describe: { $0 < 0 ? "'\(name)'" : "\(name)[\(label($0))]" }, diagnostics: &diagnostics
-        ) { (stream: inout CTokenStream, diagnostics: inout [Diagnostic]) throws(Diagnostic) in
-            try CDesignatedInitializer<(UInt64, CToken?)>.read(
+            describe: { $0 < 0 ? "'\(name)', which has \(bound) rows" : "\(name)[\(label($0))]" }, diagnostics: &diagnostics
+        ) { (stream: inout CTokenStream, diagnostics: inout [Diagnostic], row: Int) throws(Diagnostic) in
+            let rowName = row < 0 ? "\(name)[?]" : "\(name)[\(label(row))]"
+            return try CDesignatedInitializer<(UInt64, CToken?)>.read(
                 &stream, dimension: bound, names: names,
-                describe: { $0 < 0 ? "a row of '\(name)'" : "\(name)[...][\(label($0))]" }, diagnostics: &diagnostics
-            ) { (stream: inout CTokenStream, _: inout [Diagnostic]) throws(Diagnostic) in
+                describe: { $0 < 0 ? "\(rowName), which has \(bound) entries" : "\(rowName)[\(label($0))]" }, diagnostics: &diagnostics
+            ) { (stream: inout CTokenStream, _: inout [Diagnostic], _: Int) throws(Diagnostic) in
                 let first = stream.peek
                 let value = try CConstantExpression.evaluate(&stream, resolve: names.resolve)
                 return (value.value, first)
@@ -63,13 +64,14 @@ public struct CNextStateTable: Sendable {
         for state in names.model.statesByValue where Int(names.model.states[state].value) < size {
             let value = Int(names.model.states[state].value)
             guard let row = outer.items.first(where: { $0.index == value }) else {
+                if outer.failed.contains(value) { continue }
                 diagnostics.append(.error(at: outer.close,
                     "'\(name)' has no row [\(label(value))]; C would fill it with 0 (\(zero))"))
                 continue
             }
             for other in names.model.statesByValue where Int(names.model.states[other].value) < size {
                 let column = Int(names.model.states[other].value)
-                if row.element.element(at: column) == nil {
+                if !row.element.covers(column) {
                     diagnostics.append(.error(at: row.element.close,
                         "\(name)[\(label(value))] has no entry [\(label(column))]; C would make it 0 (\(zero))"))
                 }
