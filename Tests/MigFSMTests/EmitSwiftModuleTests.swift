@@ -72,4 +72,15 @@ final class EmitSwiftModuleTests: XCTestCase {
         XCTAssertNil(MigrationFSM.nextState(from: .stopCopy, to: .preCopy, features: [.stopCopy, .preCopy]))
         XCTAssertEqual(MigrationFSM.requiredArcs(.p2p), [])
     }
+
+    /// The README's examples.
+    func testReadmeExamples() {
+        let features: MigrationFeatures = [.stopCopy, .p2p]
+        XCTAssertEqual(MigrationFSM.nextState(from: .running, to: .stopCopy, features: features), .runningP2P)
+        XCTAssertEqual(MigrationFSM.path(from: .running, to: .stopCopy, features: features),
+                       [.running, .runningP2P, .stop, .stopCopy])
+        XCTAssertEqual(MigrationFSM.requiredArcs(features).prefix(2).map(\.description), ["STOP -> STOP_COPY", "STOP -> RESUMING"])
+        XCTAssertEqual(MigrationFSM.combinationTransitions(features).first, [.resuming, .stop, .runningP2P])
+        XCTAssertNil(MigrationFSM.nextState(migrationFlags: 7, current: 3, target: 6))
+    }
 }
