@@ -89,7 +89,7 @@ struct PropertyChecks {
                 found.append(Violation(.successReachesTarget,
                     "request \(asked) succeeded but the device records \(name(after.recorded))"))
             }
-            if let target, target != from {
+            if let target, target != from, !refusable {
                 let arc = Arc(from, target)
                 let starts = model.opensSession(arc)
                 if starts && fd == nil {

@@ -1,0 +1,237 @@
+import XCTest
+@testable import MigFSM
+
+/// Explores a driver given as text (`t.driver`) on vfio-v2.
+func exploreDriver(_ text: String, features: FeatureSet? = nil) -> ExploreReport {
+    let model = Repository.vfio
+    let driver: DriverDescription
+    do {
+        driver = try DriverReader.read(text: text, path: "t.driver", model: model)
+    } catch {
+        fatalError("driver does not read:\n\(error.rendered)")
+    }
+    let sets = features.map { [$0] } ?? driver.featureSets
+    guard let report = ExploreReport.explore(model: model, driver: driver, driverPath: "t.driver", featureSets: sets) else {
+        fatalError("no report")
+    }
+    return report
+}
+
+func loadDriver(_ relative: String) -> DriverDescription {
+    do {
+        return try DriverReader.load(path: Repository.path(relative), model: Repository.vfio)
+    } catch {
+        fatalError("\(relative) does not read:\n\(error.rendered)")
+    }
+}
+
+/// The trace of a counterexample as lines, without the timing-free header.
+func traceLines(_ counterexample: Counterexample) -> [String] {
+    ExploreReport.render(counterexample, Repository.vfio).split(separator: "\n").map(String.init)
+}
+
+final class ExploreTests: XCTestCase {
+    let model = Repository.vfio
+
+    /// The default driver is correct: no violation, and the reachable states
+    /// are exactly these. With a correct driver `hardware == recorded`, the
+    /// driver holds a live session exactly in a session state, and:
+    /// - in a state without a session (ERROR, STOP, RUNNING, RUNNING_P2P) the
+    ///   user holds no FD, an ended saving FD or an ended resuming FD (each
+    ///   reachable: leave STOP_COPY/RESUMING by request, reset or an error
+    ///   fault, or close the FD first): 3 states each;
+    /// - in a session state (STOP_COPY, RESUMING, PRE_COPY, PRE_COPY_P2P) the
+    ///   user holds the session's FD or closed it: entering the state from
+    ///   outside always hands a new FD (replacing the old), moving inside the
+    ///   saving group keeps it: 2 states each.
+    /// {STOP_COPY}: 3*3 + 2*2 = 13; with P2P +3 = 16; with PRE_COPY +2 = 15;
+    /// with both +3 +2 +2 = 20.
+    func testDefaultDriverHoldsWithExactStateCounts() {
+        let sets = model.validFeatureSets
+        let report = ExploreReport.explore(
+            model: model, driver: .standard(featureSets: sets), driverPath: nil, featureSets: sets)!
+        XCTAssertEqual(report.explorations.map(\.states), [13, 16, 15, 20])
+        XCTAssertEqual(report.violations, 0)
+        XCTAssertTrue(report.explorations.allSatisfy { $0.propertiesChecked == 12 })
+        // {STOP_COPY} by hand: per state 9 request values, each with and
+        // without a reset arriving under the lock (x2); a served request of
+        // k arcs has 1 + (2 or 3 failures per arc) outcomes (stays, error,
+        // and after-session on arcs that open a session):
+        //   ERROR 9, STOP 1+3+4+4+5 = 17, RUNNING 1+3+6+6+5 = 21,
+        //   STOP_COPY 1+3+5+6+5 = 20, RESUMING 20 outcomes;
+        //   2 * (3*9 + 3*17 + 3*21 + 2*20 + 2*20) = 442;
+        // read and reset on all 13 states: 26; close and access on the 8
+        // states where the user holds an FD: 16. 442 + 26 + 16 = 484.
+        XCTAssertEqual(report.explorations.map(\.transitions), [484, 752, 662, 1260])
+    }
+
+    func testReferenceDriverHolds() {
+        let driver = loadDriver("Specs/drivers/reference.driver")
+        XCTAssertEqual(driver.name, "reference")
+        XCTAssertEqual(driver.lookup, .generated)
+        XCTAssertEqual(driver.featureSets.count, 4)
+        let report = ExploreReport.explore(
+            model: model, driver: driver, driverPath: "reference.driver", featureSets: driver.featureSets)!
+        XCTAssertEqual(report.violations, 0)
+        // The same space as the default driver: the extra arcs are never asked for.
+        XCTAssertEqual(report.explorations.map(\.states), [13, 16, 15, 20])
+        XCTAssertEqual(report.explorations.map(\.transitions), [484, 752, 662, 1260])
+    }
+
+    /// Seed 004's driver: STOP -> RUNNING drops nvmevf_cmd_resume_device()'s
+    /// result, so a failed resume leaves the VF suspended while mig_state
+    /// says RUNNING. The shortest way: stop it, then ask RUNNING and fail
+    /// the resume command.
+    func testNVMeRFCRecordsRunningWhileTheHardwareIsStopped() {
+        let driver = loadDriver("Specs/drivers/nvme-rfc.driver")
+        XCTAssertEqual(driver.featureSets, [model.set("STOP_COPY")])
+        XCTAssertEqual(driver.arcs.count, 6)
+        let report = ExploreReport.explore(
+            model: model, driver: driver, driverPath: "nvme-rfc.driver", featureSets: driver.featureSets)!
+        XCTAssertEqual(report.explorations.count, 1)
+        let exploration = report.explorations[0]
+        // The default driver's 13 states minus the 3 in ERROR (this driver
+        // never records ERROR) plus RUNNING-with-the-hardware-in-STOP, with
+        // each of the 3 FDs a state without a session allows.
+        XCTAssertEqual(exploration.states, 13)
+        XCTAssertEqual(exploration.transitions, 426)
+        XCTAssertEqual(exploration.counterexamples.map(\.property), [.hardwareMatchesRecorded])
+        XCTAssertEqual(traceLines(exploration.counterexamples[0]), [
+            "violation of hardware-matches-recorded on {STOP_COPY}: the driver records RUNNING but the hardware is in STOP",
+            "  property: the driver's recorded state is the hardware's state",
+            "  shortest trace (2 user actions):",
+            "    0. open: RUNNING, sessions: none, FD: none",
+            "    1. request STOP (1)",
+            "         RUNNING -> STOP",
+            "       -> success; now STOP, sessions: none, FD: none",
+            "    2. request RUNNING (2)",
+            "         STOP -> RUNNING: injected fault: the hardware command fails; the device stays in STOP",
+            "         quirk ignores-hardware-failure: the step returns success; the driver records RUNNING",
+            "       -> success; now RUNNING (hardware STOP), sessions: none, FD: none",
+        ])
+    }
+
+    /// Without the quirk, the same driver holds.
+    func testNVMeRFCWithTheResumeResultCheckedHolds() throws {
+        let text = try String(contentsOfFile: Repository.path("Specs/drivers/nvme-rfc.driver"), encoding: .utf8)
+            .replacingOccurrences(of: "quirk STOP -> RUNNING ignores-hardware-failure", with: "")
+        let report = exploreDriver(text)
+        XCTAssertEqual(report.violations, 0)
+        XCTAssertEqual(report.explorations[0].states, 10)
+    }
+
+    /// `lookup kernel` runs vfio_mig_get_next_state() as written: its skip
+    /// loop never leaves ERROR, so a blocked request hangs (what `migfsm
+    /// check` reports as kernel-lookup).
+    func testKernelLookupHangsOnBlockedRequests() {
+        let report = exploreDriver("""
+            flags STOP_COPY | PRE_COPY
+            lookup kernel
+            arc required
+            """)
+        let found = report.explorations[0].counterexamples
+        XCTAssertEqual(found.map(\.property), [.requestBounded])
+        XCTAssertEqual(found[0].message, "the lookup for STOP_COPY -> PRE_COPY never returns")
+        XCTAssertEqual(found[0].steps.map(\.actionText), ["request STOP_COPY (3)", "request PRE_COPY (6)"])
+        XCTAssertEqual(found[0].steps[1].events.map(\.text), [
+            "the lookup for STOP_COPY -> PRE_COPY never returns: its skip loop reads ERROR -> ERROR -> ... forever",
+        ])
+        XCTAssertNil(found[0].steps[1].after)
+        // Without PRE_COPY there is no blocked request: kernel and spec agree.
+        XCTAssertEqual(exploreDriver("flags STOP_COPY | P2P\nlookup kernel\narc required\nfault all stays, error, after-session\nfault reset-while-locked").violations, 0)
+    }
+
+    func testCodecRoundTripsEveryDeviceState() {
+        let codec = StateCodec(model: model)
+        XCTAssertEqual(codec.stateBits, 3)
+        XCTAssertEqual(codec.deviceBits, 11)
+        XCTAssertEqual(codec.maximumDevices, 10)
+        let fds: [UserFD] = [.none, .driver(.saving), .driver(.resuming),
+                             .detached(.saving, live: false), .detached(.resuming, live: false),
+                             .detached(.saving, live: true), .detached(.resuming, live: true)]
+        var keys: Set<UInt64> = []
+        for recorded in model.states.indices {
+            for hardware in model.states.indices {
+                for saving in [false, true] {
+                    for resuming in [false, true] {
+                        for fd in fds {
+                            let device = DeviceState(recorded: recorded, hardware: hardware, savingSession: saving,
+                                                     resumingSession: resuming, userFD: fd)
+                            XCTAssertEqual(codec.decode(codec.encode(device)), device)
+                            keys.insert(codec.encode(device))
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(keys.count, 8 * 8 * 2 * 2 * 7)
+        let devices = (0..<10).map { DeviceState(recorded: $0 % 8, hardware: 7 - $0 % 8, userFD: fds[$0 % 7]) }
+        XCTAssertEqual(codec.unpack(codec.pack(devices), count: 10), devices)
+    }
+
+    /// Two independent devices: the product of the one-device spaces, and
+    /// each transition acts on one device.
+    func testTwoDevicesExploreTheProductSpace() {
+        let set = model.set("STOP_COPY")
+        let machine = DriverMachine(model: model, features: set, driver: .standard(featureSets: [set]))!
+        let two = Explorer(machine: machine, devices: 2)!.run()
+        XCTAssertEqual(two.states, 13 * 13)
+        XCTAssertEqual(two.transitions, 2 * 13 * 484)
+        XCTAssertEqual(two.violations, 0)
+        XCTAssertNil(Explorer(machine: machine, devices: 11))
+        XCTAssertNil(Explorer(machine: machine, devices: 0))
+    }
+
+    func testCLIExitStatusAndSummary() {
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        let ok = runCLI("explore", spec, "--features", "STOP_COPY")
+        XCTAssertEqual(ok.status, .success)
+        let lines = ok.out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertEqual(lines[0], "explore vfio-v2: driver default (each feature set's required arcs, every fault), spec lookup")
+        XCTAssertTrue(lines[1].hasPrefix("{STOP_COPY}: 13 states, 484 transitions, 12 properties checked, 0 violations, "))
+        XCTAssertTrue(lines[1].hasSuffix(" ms"))
+        XCTAssertEqual(lines[2], "explore: every property holds on 1 feature set")
+
+        let nvme = Repository.path("Specs/drivers/nvme-rfc.driver")
+        let bad = runCLI("explore", spec, "--driver", nvme)
+        XCTAssertEqual(bad.status, .failure)
+        XCTAssertTrue(bad.out.contains("violation of hardware-matches-recorded on {STOP_COPY}"))
+        XCTAssertTrue(bad.out.hasSuffix("\nexplore: 1 violation on 1 of 1 feature set\n"))
+
+        let wrongSet = runCLI("explore", spec, "--driver", nvme, "--features", "STOP_COPY,P2P")
+        XCTAssertEqual(wrongSet.status, .usage)
+        XCTAssertTrue(wrongSet.err.hasPrefix(
+            "migfsm explore: error: driver nvme-rfc does not report {STOP_COPY, P2P}; it reports {STOP_COPY}\n"))
+
+        let missing = runCLI("explore", spec, "--driver", "no/such.driver")
+        XCTAssertEqual(missing.status, .failure)
+        XCTAssertEqual(missing.err, "no/such.driver: error: no such file\n")
+    }
+
+    func testJSONCarriesSummaryAndTrace() {
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        let result = runCLI("explore", spec, "--driver", Repository.path("Specs/drivers/nvme-rfc.driver"), "--json")
+        XCTAssertEqual(result.status, .failure)
+        let json = result.out
+        XCTAssertTrue(json.hasPrefix("{\n  \"protocol\": \"vfio-v2\",\n  \"driver\": {\n    \"name\": \"nvme-rfc\","))
+        XCTAssertTrue(json.contains("\"states\": 13,\n      \"transitions\": 426,\n      \"depth\": "))
+        XCTAssertTrue(json.contains("\"property\": \"hardware-matches-recorded\""))
+        XCTAssertTrue(json.contains("\"action\": \"request RUNNING (2)\""))
+        XCTAssertTrue(json.contains("\"recorded\": \"RUNNING\",\n                  \"hardware\": \"STOP\""))
+        XCTAssertTrue(json.hasSuffix("  \"violations\": 1\n}\n"))
+        let data = Data(json.utf8)
+        XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data))
+    }
+
+    /// Traces and counts do not depend on hashing: two runs agree.
+    func testDeterministic() {
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        let driver = Repository.path("Specs/drivers/nvme-rfc.driver")
+        let strip = { (text: String) in
+            text.split(separator: "\n").map { $0.hasPrefix("{") ? String($0.prefix { $0 != "," }) : String($0) }
+        }
+        XCTAssertEqual(strip(runCLI("explore", spec, "--driver", driver).out),
+                       strip(runCLI("explore", spec, "--driver", driver).out))
+    }
+}
