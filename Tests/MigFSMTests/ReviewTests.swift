@@ -1,0 +1,161 @@
+import Foundation
+import XCTest
+@testable import MigFSM
+
+/// The reviewer workflow: the semantic diff and the diagrams.
+final class ReviewTests: XCTestCase {
+    let vfio = Repository.path("Specs/vfio-v2.fsm")
+    let unblock = Repository.path("Specs/proposals/stop-copy-to-pre-copy.fsm")
+
+    func testAReformattedAndRecommentedSpecDiffsAsIdentical() throws {
+        let text = try String(contentsOfFile: vfio, encoding: .utf8)
+        let reformatted = text
+            .replacingOccurrences(of: "# ", with: "#  ")
+            .replacingOccurrences(of: "\nRUNNING -> RUNNING_P2P\n", with: "\nRUNNING->RUNNING_P2P   # moved comment\n")
+            .replacingOccurrences(of: "\n\n", with: "\n\n\n")
+        let old = try SpecReader.read(text: text, path: "old.fsm")
+        let new = try SpecReader.read(text: reformatted, path: "new.fsm")
+        let diff = BehaviourDiff(old: old, new: new)
+        XCTAssertTrue(diff.isIdentical)
+        XCTAssertEqual(diff.rendered, "migfsm diff old.fsm new.fsm\n\nBehaviour is identical: every feature set, request, arc and check.\n")
+    }
+
+    func testUnblockingStopCopyToPreCopyIsReportedPerDriverKind() {
+        let result = runCLI("diff", vfio, unblock)
+        XCTAssertEqual(result.status, .failure)
+        XCTAssertEqual(result.out, """
+            migfsm diff \(vfio) \(unblock)
+
+            {STOP_COPY, PRE_COPY}
+              now allowed: STOP_COPY -> PRE_COPY, walking STOP_COPY -> PRE_COPY
+              every driver with STOP_COPY and PRE_COPY must now implement STOP_COPY -> PRE_COPY
+
+            {STOP_COPY, P2P, PRE_COPY}
+              now allowed: STOP_COPY -> PRE_COPY, walking STOP_COPY -> PRE_COPY_P2P -> PRE_COPY
+              now allowed: STOP_COPY -> PRE_COPY_P2P, walking STOP_COPY -> PRE_COPY_P2P
+              every driver with STOP_COPY, P2P and PRE_COPY must now implement STOP_COPY -> PRE_COPY_P2P
+
+            Checks
+              kernel-lookup: fails -> holds
+              invariant refused STOP_COPY -> PRE_COPY: holds -> absent
+              invariant refused STOP_COPY -> PRE_COPY_P2P: holds -> absent
+              invariant path STOP_COPY -> PRE_COPY_P2P -> PRE_COPY: absent -> holds
+
+            Behaviour differs on 2 of 4 shared feature sets; 4 checks change.
+
+            """)
+    }
+
+    func testPathChangesAndArcsNoLongerNeeded() throws {
+        let literal = try SpecReader.load(path: Repository.path("Specs/proposals/literal-group-rule.fsm"))
+        let diff = BehaviourDiff(old: Repository.vfio, new: literal)
+        let preCopy = try XCTUnwrap(diff.featureSets.first { $0.features == ["STOP_COPY", "PRE_COPY"] })
+        XCTAssertEqual(preCopy.pathChanges, [.init(from: "PRE_COPY", to: "STOP_COPY",
+            old: ["PRE_COPY", "STOP_COPY"], new: ["PRE_COPY", "RUNNING", "STOP", "STOP_COPY"])])
+        XCTAssertEqual(preCopy.arcsRemoved, [["PRE_COPY", "STOP_COPY"]])
+        XCTAssertEqual(preCopy.arcsAdded, [])
+        XCTAssertTrue(diff.rendered.contains("  every driver with STOP_COPY and PRE_COPY no longer needs PRE_COPY -> STOP_COPY\n"))
+    }
+
+    func testFeatureSetsThatAppearOrVanish() throws {
+        let text = try String(contentsOfFile: vfio, encoding: .utf8)
+        let noPreCopy = text
+            .components(separatedBy: "\n")
+            .filter { !$0.contains("PRE_COPY") || $0.hasPrefix("#") || $0.hasPrefix("state STOP_COPY") || $0.hasPrefix("feature STOP_COPY") || $0.hasPrefix("group") }
+            .map { $0.hasPrefix("group") ? "group saving = STOP_COPY" : $0 }
+            .joined(separator: "\n")
+        let smaller = try SpecReader.read(text: noPreCopy, path: "small.fsm")
+        let diff = BehaviourDiff(old: Repository.vfio, new: smaller)
+        XCTAssertEqual(diff.featureSetsRemoved, [["STOP_COPY", "PRE_COPY"], ["STOP_COPY", "P2P", "PRE_COPY"]])
+        XCTAssertEqual(diff.featureSetsAdded, [])
+        XCTAssertTrue(diff.rendered.contains("\nFeature set {STOP_COPY, PRE_COPY} is no longer valid.\n"), diff.rendered)
+        let back = BehaviourDiff(old: smaller, new: Repository.vfio)
+        XCTAssertEqual(back.featureSetsAdded, [["STOP_COPY", "PRE_COPY"], ["STOP_COPY", "P2P", "PRE_COPY"]])
+    }
+
+    func testDiffExitsZeroOnIdenticalAndTwoOnErrors() {
+        XCTAssertEqual(runCLI("diff", vfio, vfio).status, .success)
+        let broken = runCLI("diff", vfio, "missing.fsm")
+        XCTAssertEqual(broken.status, .usage)
+        XCTAssertEqual(broken.err, "missing.fsm: error: no such file\n")
+    }
+
+    func testDiffJSON() throws {
+        let result = runCLI("diff", vfio, unblock, "--json")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        XCTAssertEqual(object["identical"] as? Bool, false)
+        let sets = try XCTUnwrap(object["featureSets"] as? [[String: Any]])
+        XCTAssertEqual(sets.count, 4)
+        XCTAssertEqual(sets[2]["arcsAdded"] as? [[String]], [["STOP_COPY", "PRE_COPY"]])
+        let allowed = try XCTUnwrap(sets[3]["nowAllowed"] as? [[String: Any]])
+        XCTAssertEqual(allowed.first?["new"] as? [String], ["STOP_COPY", "PRE_COPY_P2P", "PRE_COPY"])
+        XCTAssertTrue(allowed.first?["old"] is NSNull)
+    }
+
+    func testDOTHasClustersTheErrorStateApartAndRedBlockedEdges() {
+        let dot = runCLI("graph", vfio).out
+        XCTAssertTrue(dot.hasPrefix("digraph \"vfio-v2\" {\n\tlabel=\"vfio-v2 {STOP_COPY, P2P, PRE_COPY}\";\n"), dot)
+        XCTAssertTrue(dot.contains("\tsubgraph \"cluster_saving\" {\n\t\tlabel=\"saving group (one data session)\";\n\t\tstyle=dashed;\n\t\t\"STOP_COPY\";\n\t\t\"PRE_COPY\";\n\t\t\"PRE_COPY_P2P\";\n\t}\n"), dot)
+        XCTAssertTrue(dot.contains("\tsubgraph \"cluster_error\" {"))
+        XCTAssertTrue(dot.contains("\t\"STOP_COPY\" -> \"PRE_COPY\" [style=dashed, color=red, fontcolor=red, label=\"blocked\"];\n"))
+        XCTAssertEqual(dot.components(separatedBy: "\" -> \"").count - 1, 15 + 2)
+        let small = runCLI("graph", vfio, "--features", "STOP_COPY").out
+        XCTAssertFalse(small.contains("PRE_COPY"))
+        XCTAssertFalse(small.contains("blocked"))
+        XCTAssertTrue(small.contains("\t\"RUNNING\" -> \"STOP\";\n"))
+    }
+
+    func testDOTRendersWithGraphviz() throws {
+        let dot = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let dot else {
+            return XCTFail("graphviz's 'dot' is not installed; .ci/run installs it (apt-get install graphviz)")
+        }
+        for features in ["STOP_COPY", "STOP_COPY,P2P", "STOP_COPY,PRE_COPY", "STOP_COPY,P2P,PRE_COPY"] {
+            let source = runCLI("graph", vfio, "--features", features).out
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: dot)
+            process.arguments = ["-Tsvg"]
+            let input = Pipe(), output = Pipe(), error = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = error
+            try process.run()
+            input.fileHandleForWriting.write(Data(source.utf8))
+            try input.fileHandleForWriting.close()
+            let svg = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let complaints = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "\(features): \(complaints)")
+            XCTAssertEqual(complaints, "", features)
+            XCTAssertTrue(svg.contains("<svg"), features)
+            XCTAssertTrue(svg.contains("RUNNING"), features)
+        }
+    }
+
+    func testMermaidFlowchart() {
+        let mermaid = runCLI("graph", vfio, "--format", "mermaid", "--features", "STOP_COPY,PRE_COPY").out
+        XCTAssertEqual(mermaid, """
+            flowchart LR
+                STOP([STOP])
+                RUNNING([RUNNING])
+                RESUMING([RESUMING])
+                subgraph saving_group ["saving group: one data session"]
+                    STOP_COPY([STOP_COPY])
+                    PRE_COPY([PRE_COPY])
+                end
+                ERROR[[ERROR: reset only]]
+                STOP --> RUNNING
+                STOP --> STOP_COPY
+                STOP --> RESUMING
+                RUNNING --> STOP
+                RUNNING --> PRE_COPY
+                STOP_COPY --> STOP
+                RESUMING --> STOP
+                PRE_COPY --> RUNNING
+                PRE_COPY --> STOP_COPY
+                STOP_COPY -. blocked .-> PRE_COPY
+                linkStyle 9 stroke:red,color:red
+
+            """)
+    }
+}
