@@ -337,7 +337,9 @@ public enum DriverReader {
         /// faults and quirks only on implemented arcs.
         mutating func finish() -> DriverDescription {
             let sets = flags.map(\.0)
-            if flags.isEmpty {
+            // Reported only on an otherwise clean file: a misspelt or invalid
+            // flags line has already said it.
+            if flags.isEmpty && diagnostics.isEmpty {
                 diagnostics.append(.error(at: .file(path),
                     "no 'flags' line: a driver reports at least one feature set, such as 'flags STOP_COPY'"))
             }
