@@ -65,7 +65,7 @@ _Static_assert(VFIO_MIGRATION_P2P == (1 << 1),
 _Static_assert(VFIO_MIGRATION_PRE_COPY == (1 << 2),
 	       "VFIO_MIGRATION_PRE_COPY must be (1 << 2)");
 
-#define VFIO_MIG_FSM_NUM_STATES (VFIO_DEVICE_STATE_PRE_COPY_P2P + 1)
+enum { VFIO_MIG_FSM_NUM_STATES = VFIO_DEVICE_STATE_PRE_COPY_P2P + 1 };
 
 /*
  * The coding in this table requires the driver to implement

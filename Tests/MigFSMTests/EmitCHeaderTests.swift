@@ -154,6 +154,31 @@ final class EmitCHeaderTests: XCTestCase {
         XCTAssert(wrong.errors.contains("VFIO_DEVICE_STATE_RUNNING must be 2"), wrong.errors)
     }
 
+    /// The proof is about the emitted code: import-c's independent C reader
+    /// reads the header's table and masks back, they are exactly the
+    /// `KernelTable` the checker proves, and `generated-lookup` holds over
+    /// what was read.
+    func testEmittedTableReadBackIsTheProvenOne() throws {
+        let folder = try EmitScratchFolder("c-import")
+        defer { folder.remove() }
+        try folder.write("vfio_mig_fsm.h", Self.header)
+        let model = Repository.vfio
+        let paths = ProtocolPaths(model: model)
+        let proven = try XCTUnwrap(KernelTable(paths: XCTUnwrap(paths.full)))
+        let imported: KernelCodeImport
+        do {
+            imported = try KernelCodeImport.load(path: folder.file("vfio_mig_fsm.h"), model: model)
+        } catch {
+            return XCTFail("the emitted header does not read back:\n\(error.rendered)")
+        }
+        XCTAssertEqual(imported.table.name, "vfio_mig_fsm_table")
+        XCTAssertEqual(imported.kernel.size, proven.size)
+        XCTAssertEqual(imported.kernel.entries, proven.entries)
+        XCTAssertEqual(imported.kernel.masks, proven.masks)
+        let check = Checker.lookupCheck("generated-lookup", paths, imported.kernel, imported.kernel.generatedLookup, proven: "")
+        XCTAssertEqual(check.verdict, .holds, check.findings.map(\.message).joined(separator: "\n"))
+    }
+
     /// The table in the kernel's exact form: nested designated initializers
     /// over the enumerator names, every entry written.
     func testTableInKernelForm() {

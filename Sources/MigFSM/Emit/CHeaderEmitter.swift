@@ -76,7 +76,7 @@ public struct CHeaderEmitter: Sendable {
             text += line("_Static_assert(\(name) == \(value),", continuation: "\t       \"\(name) must be \(value)\");")
         }
         if let largest = states.last {
-            text += "\n#define \(sizeMacro) (\(naming.cState(largest)) + 1)\n"
+            text += "\nenum { \(sizeMacro) = \(naming.cState(largest)) + 1 };\n"
         }
         return text
     }
