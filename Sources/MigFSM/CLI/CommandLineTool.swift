@@ -11,7 +11,7 @@ public enum CommandLineTool {
         Commands.check, Commands.fmt, Commands.table, Commands.paths, Commands.arcs,
         Commands.explore,
         Commands.importC, Commands.auditDriver,
-        Commands.generate, Commands.diff, Commands.graph,
+        Commands.generate, Commands.diff, Commands.graph, Commands.doc,
     ]
 
     public static func run(_ arguments: [String], output: inout CommandOutput) -> ExitStatus {

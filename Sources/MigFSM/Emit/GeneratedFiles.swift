@@ -20,8 +20,10 @@ public struct GenerateError: Error, Hashable, Sendable {
 }
 
 /// The files generated for one spec, computed in memory (nothing touches
-/// the disk here): `C/<c-prefix>.h`, `Swift/<swift-module>.swift` and
-/// `<protocol>.json`. Byte-identical on every run and machine: no
+/// the disk here but reading the proposals beside the spec):
+/// `C/<c-prefix>.h`, `Swift/<swift-module>.swift`, `<protocol>.json`,
+/// `docs/<protocol>.md` and `proposals/<name>.txt` for every
+/// `proposals/<name>.fsm` beside the spec. Byte-identical on every run and machine: no
 /// timestamps, no absolute paths.
 ///
 /// Only a proven protocol gets tables: every check of `migfsm check` must
@@ -58,7 +60,8 @@ public struct GeneratedFiles: Sendable {
                 path: "Swift/\(naming.swiftModule).swift",
                 contents: SwiftSourceEmitter(paths: paths, kernel: kernel, banner: "// \(notice)").render()),
             GeneratedFile(path: "\(model.name).json", contents: TableJSON.render(paths)),
-        ]
+            ReviewFiles.doc(paths, sourceLabel: label),
+        ] + (try ReviewFiles.proposals(of: model, sourceLabel: label))
     }
 
     /// The spec path as given, never absolute: an absolute path inside

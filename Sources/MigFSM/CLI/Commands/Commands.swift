@@ -66,6 +66,32 @@ public enum Commands {
     }
 }
 
+extension Commands {
+    /// Writes generated files under `--out`, or with `--check` prints the
+    /// diff of stale ones and returns 1.
+    static func writeOrCheck(_ files: [GeneratedFile], _ arguments: ParsedArguments, _ output: inout CommandOutput, command: String) -> ExitStatus {
+        let writer = GeneratedFileWriter(directory: arguments["--out"] ?? "Generated")
+        if arguments.has("--check") {
+            let diff = writer.check(files)
+            if diff.isEmpty { return .success }
+            output.standardOutput += diff
+            let stale = files.filter { !writer.isCurrent($0) }.map(writer.displayPath)
+            let rerun = "migfsm \(command) \(arguments.positionals[0])" + (arguments["--out"].map { " --out \($0)" } ?? "")
+            output.error("migfsm \(command): error: stale or missing: \(stale.joined(separator: ", ")); run '\(rerun)'")
+            return .failure
+        }
+        do throws(GenerateError) {
+            for (file, outcome) in try writer.write(files) {
+                output.print(outcome.rawValue.padding(toLength: 10) + writer.displayPath(file))
+            }
+            return .success
+        } catch {
+            output.error("migfsm \(command): error: \(error.message)")
+            return .failure
+        }
+    }
+}
+
 extension String {
     func trimmingCharacters(in characters: String) -> String {
         var slice = Substring(self)

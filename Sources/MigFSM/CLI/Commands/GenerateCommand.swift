@@ -9,7 +9,9 @@ extension Commands {
         discussion: """
             Writes, under DIR (default: Generated): C/<c-prefix>.h, the kernel's
             table with a lookup proven by 'migfsm check'; Swift/<swift-module>.swift,
-            a dependency-free Swift module; <protocol>.json, as 'migfsm table --json'.
+            a dependency-free Swift module; <protocol>.json, as 'migfsm table --json';
+            docs/<protocol>.md, as 'migfsm doc'; and proposals/<name>.txt, the
+            'migfsm diff' of each proposals/<name>.fsm beside the spec.
             Only files whose contents change are rewritten, atomically. A spec
             whose checks fail (kernel-lookup aside) gets no tables.
 
@@ -34,25 +36,6 @@ extension Commands {
                 output.error("migfsm generate: error: \(error.message)")
                 return .failure
             }
-            let outDirectory = arguments["--out"] ?? "Generated"
-            let writer = GeneratedFileWriter(directory: outDirectory)
-            if arguments.has("--check") {
-                let diff = writer.check(generated.files)
-                if diff.isEmpty { return .success }
-                output.standardOutput += diff
-                let stale = generated.files.filter { !writer.isCurrent($0) }.map(writer.displayPath)
-                let rerun = "migfsm generate \(specPath)" + (arguments["--out"].map { " --out \($0)" } ?? "")
-                output.error("migfsm generate: error: stale or missing: \(stale.joined(separator: ", ")); run '\(rerun)'")
-                return .failure
-            }
-            do throws(GenerateError) {
-                for (file, outcome) in try writer.write(generated.files) {
-                    output.print(outcome.rawValue.padding(toLength: 10) + writer.displayPath(file))
-                }
-                return .success
-            } catch {
-                output.error("migfsm generate: error: \(error.message)")
-                return .failure
-            }
+            return writeOrCheck(generated.files, arguments, &output, command: "generate")
         })
 }

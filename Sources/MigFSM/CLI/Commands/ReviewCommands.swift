@@ -1,3 +1,5 @@
+import Foundation
+
 extension Commands {
     /// `migfsm diff OLD NEW [--json]`: what a protocol change does.
     public static let diff = CommandDefinition(
@@ -46,5 +48,32 @@ extension Commands {
                 output.standardOutput += arguments["--format"] == "mermaid" ? MermaidGraph.render(table) : DOTGraph.render(table)
                 return .success
             }
+        })
+}
+
+extension Commands {
+    /// `migfsm doc SPEC [--out DIR] [--check]`: the reviewer's page.
+    public static let doc = CommandDefinition(
+        name: "doc",
+        summary: "Write the Markdown page of a spec (also part of generate).",
+        discussion: """
+            Writes DIR/docs/<protocol>.md (default DIR: Generated): the uAPI
+            comment blocks, each feature set's required arcs, next-state table,
+            combination transitions and Mermaid diagram, and every check's
+            verdict. --check writes nothing and exits 1 with a diff when the
+            page is stale.
+
+            EXAMPLE: migfsm doc Specs/vfio-v2.fsm
+            """,
+        positionals: [spec],
+        options: [
+            .value("--out", "DIR", "the output folder (default: Generated)"),
+            .flag("--check", "write nothing; exit 1 with a diff if the page is stale"),
+        ],
+        run: { arguments, output in
+            guard let model = load(arguments.positionals[0], &output) else { return .failure }
+            let label = GeneratedFiles.sourceLabel(model.sourcePath, currentDirectory: FileManager.default.currentDirectoryPath)
+            let file = ReviewFiles.doc(ProtocolPaths(model: model), sourceLabel: label)
+            return writeOrCheck([file], arguments, &output, command: "doc")
         })
 }
