@@ -192,7 +192,7 @@ final class ExplorePropertyTests: XCTestCase {
                                      savingSession: fd == .driver(.saving), userFD: fd)
             XCTAssertEqual(machine.actions(for: device).suffix(2), [.closeFD, .accessFD])
             machine.branches(of: device, action: .accessFD, record: true) { branch in
-                results.append(machine.describe(.accessFD, on: device) + ": " + branch.result)
+                results.append(machine.describe(.accessFD, on: device) + ": " + machine.describe(branch.result))
                 XCTAssertEqual(branch.after, device)
             }
         }

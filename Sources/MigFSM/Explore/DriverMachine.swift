@@ -25,6 +25,30 @@ public struct DriverMachine: Sendable {
     let implemented: [Bool]
     let faults: [FaultKinds]
     let quirks: [[ArcQuirk]]
+    /// Per arc: the quirks as flags, and `records`/`rolls-back-to` targets (-1: none).
+    let arcFlags: [ArcFlags]
+    let recordsState: [Int32]
+    let rollbackState: [Int32]
+    /// Per arc: whether it opens / ends a session by the spec.
+    let opens: [Bool]
+    let ends: [Bool]
+    /// Per state: its session kind.
+    let sessionOf: [SessionKind?]
+    let refusalReturnsSuccess: Bool
+    let errorRecovers: Bool
+    let resetKeepsState: Bool
+    let resetKeepsSession: Bool
+    let errorState: StateID
+    let resetState: StateID
+
+    struct ArcFlags: OptionSet {
+        var rawValue: UInt8
+        static let ignores = ArcFlags(rawValue: 1 << 0)
+        static let keepsSession = ArcFlags(rawValue: 1 << 1)
+        static let returnsNoSession = ArcFlags(rawValue: 1 << 2)
+        static let returnsSession = ArcFlags(rawValue: 1 << 3)
+        static let leaks = ArcFlags(rawValue: 1 << 4)
+    }
 
     /// Fails only when the driver uses the kernel lookup and the state
     /// values are too large for a kernel table.
@@ -74,6 +98,41 @@ public struct DriverMachine: Sendable {
         var quirks = [[ArcQuirk]](repeating: [], count: count * count)
         for (arc, list) in driver.arcQuirks { quirks[arc.from * count + arc.to] = list }
         self.quirks = quirks
+        var flags = [ArcFlags](repeating: [], count: count * count)
+        var records = [Int32](repeating: -1, count: count * count)
+        var rollback = [Int32](repeating: -1, count: count * count)
+        var opens = [Bool](repeating: false, count: count * count)
+        var ends = [Bool](repeating: false, count: count * count)
+        for from in 0..<count {
+            for to in 0..<count {
+                let index = from * count + to
+                opens[index] = model.opensSession(Arc(from, to))
+                ends[index] = model.endsSession(Arc(from, to))
+                for quirk in quirks[index] {
+                    switch quirk {
+                    case .ignoresHardwareFailure: flags[index].insert(.ignores)
+                    case .keepsSession: flags[index].insert(.keepsSession)
+                    case .returnsNoSession: flags[index].insert(.returnsNoSession)
+                    case .returnsSession: flags[index].insert(.returnsSession)
+                    case .leaksSessionOnFailure: flags[index].insert(.leaks)
+                    case .records(let state): records[index] = Int32(state)
+                    case .rollsBackTo(let state): rollback[index] = Int32(state)
+                    }
+                }
+            }
+        }
+        arcFlags = flags
+        recordsState = records
+        rollbackState = rollback
+        self.opens = opens
+        self.ends = ends
+        sessionOf = model.states.map(\.session)
+        refusalReturnsSuccess = driver.quirks.contains(.refusalReturnsSuccess)
+        errorRecovers = driver.quirks.contains(.errorRecoversOnRequest)
+        resetKeepsState = driver.quirks.contains(.resetKeepsState)
+        resetKeepsSession = driver.quirks.contains(.resetKeepsSession)
+        errorState = model.errorState
+        resetState = model.resetState
     }
 
     /// The actions the user can take on `device`, in a fixed order:
@@ -98,8 +157,7 @@ public struct DriverMachine: Sendable {
         case .request(let value):
             for resetArrives in driver.resetWhileLocked ? [false, true] : [false] {
                 let request = Request(
-                    value: value, target: stateByValue[value], origin: device,
-                    resetArrives: resetArrives, record: record)
+                    value: value, target: stateByValue[value], origin: device, resetArrives: resetArrives, record: record)
                 var run = Run(device: device)
                 if record && resetArrives {
                     run.events.append(TraceEvent(.fault,
@@ -108,30 +166,40 @@ public struct DriverMachine: Sendable {
                 step(run, request, body)
             }
         case .readState:
-            body(Branch(choices: FaultChoices(), after: device,
-                        result: "reads \(describe(value: model.states[device.recorded].value))",
-                        violations: [], events: []))
+            body(Branch(after: device, result: .read(device.recorded), violations: [], events: []))
         case .reset:
             var after = device
             var events: [TraceEvent] = []
             applyReset(&after, &events, record: record)
-            body(Branch(choices: FaultChoices(), after: after, result: "done",
-                        violations: checks.reset(after), events: events))
+            body(Branch(after: after, result: .done, violations: checks.reset(after), events: events))
         case .closeFD:
             var after = device
             after.userFD = .none
-            body(Branch(choices: FaultChoices(), after: after, result: "closed", violations: [], events: []))
+            body(Branch(after: after, result: .done, violations: [], events: []))
         case .accessFD:
-            let result: String
             switch device.userFD {
             case .none:
-                result = "no FD"
+                break
             case .driver(let kind), .detached(let kind, live: true):
-                result = kind == .saving ? "the read returns data" : "the write is accepted"
-            case .detached:
-                result = "fails: the session has ended"
+                body(Branch(after: device, result: .access(kind, live: true), violations: [], events: []))
+            case .detached(let kind, live: false):
+                body(Branch(after: device, result: .access(kind, live: false), violations: [], events: []))
             }
-            body(Branch(choices: FaultChoices(), after: device, result: result, violations: [], events: []))
+        }
+    }
+
+    /// `success, new saving FD`, `fails`, `reads STOP (1)`.
+    public func describe(_ result: ActionResult) -> String {
+        switch result {
+        case .success(nil): return "success"
+        case .success(let kind?): return "success, new \(kind.rawValue) FD"
+        case .failure: return "fails"
+        case .hang: return "never returns"
+        case .read(let state): return "reads \(describe(value: model.states[state].value))"
+        case .done: return "done"
+        case .access(let kind, let live):
+            if !live { return "fails: the session has ended" }
+            return kind == .saving ? "the read returns data" : "the write is accepted"
         }
     }
 
@@ -168,7 +236,6 @@ public struct DriverMachine: Sendable {
         var hung = false
         /// Whether a step put a new session in a driver slot.
         var replaced = false
-        var choices: [StepOutcome] = []
         var events: [TraceEvent] = []
         var violations: [Violation] = []
     }
@@ -211,7 +278,7 @@ public struct DriverMachine: Sendable {
     }
 
     /// `while (new_state != mig_state)`: one iteration, branching on the
-    /// arc's outcomes.
+    /// arc's outcomes. Text is built only when recording or on a violation.
     func step(_ start: Run, _ request: Request, _ body: (Branch) -> Void) {
         var run = start
         if let target = request.target, run.device.recorded == target {
@@ -219,21 +286,21 @@ public struct DriverMachine: Sendable {
             return
         }
         let current = run.device.recorded
-        if driver.quirks.contains(.errorRecoversOnRequest) && current == model.errorState {
+        if errorRecovers && current == errorState {
             if request.record {
                 run.events.append(TraceEvent(.quirk,
-                    "error-recovers-on-request: the driver reinitialises the device to \(name(model.resetState)) without a reset"))
+                    "error-recovers-on-request: the driver reinitialises the device to \(name(resetState)) without a reset"))
             }
-            run.device.recorded = model.resetState
-            run.device.hardware = model.resetState
+            run.device.recorded = resetState
+            run.device.hardware = resetState
             step(run, request, body)
             return
         }
-        let asked = request.target.map(name) ?? "value \(request.value)"
+        func asked() -> String { request.target.map(name) ?? "value \(request.value)" }
         switch lookup(current, request) {
         case .refused(let why):
-            if request.record { run.events.append(TraceEvent(.refusal, "the lookup refuses \(name(current)) -> \(asked): \(why)")) }
-            if driver.quirks.contains(.refusalReturnsSuccess) {
+            if request.record { run.events.append(TraceEvent(.refusal, "the lookup refuses \(name(current)) -> \(asked()): \(why)")) }
+            if refusalReturnsSuccess {
                 if request.record {
                     run.events.append(TraceEvent(.quirk,
                         "refusal-returns-success: the loop breaks out without setting an error"))
@@ -244,91 +311,92 @@ public struct DriverMachine: Sendable {
             finish(run, request, body)
         case .hangs(let why):
             run.violations.append(Violation(.requestBounded,
-                "the lookup for \(name(current)) -> \(asked) never returns"))
+                "the lookup for \(name(current)) -> \(asked()) never returns"))
             if request.record {
-                run.events.append(TraceEvent(.warning, "the lookup for \(name(current)) -> \(asked) never returns: \(why)"))
+                run.events.append(TraceEvent(.warning, "the lookup for \(name(current)) -> \(asked()) never returns: \(why)"))
             }
             run.hung = true
             finish(run, request, body)
         case .next(let next):
             if run.steps >= count {
                 run.violations.append(Violation(.requestBounded,
-                    "request \(asked) from \(name(request.origin.recorded)) has performed \(run.steps) arcs and is in \(name(current)), not done"))
+                    "request \(asked()) from \(name(request.origin.recorded)) has performed \(run.steps) arcs and is in \(name(current)), not done"))
                 run.hung = true
                 finish(run, request, body)
                 return
             }
             run.steps += 1
-            let arc = Arc(current, next)
-            guard implemented[current * count + next] else {
+            let index = current * count + next
+            guard implemented[index] else {
+                let arc = model.describe(Arc(current, next))
                 run.violations.append(Violation(.driverArcsImplemented,
-                    "the driver is asked for \(model.describe(arc)), which its step function does not implement"))
+                    "the driver is asked for \(arc), which its step function does not implement"))
                 if request.record {
                     run.events.append(TraceEvent(.warning,
-                        "\(model.describe(arc)): WARN_ON: the step function does not implement the arc; -EINVAL"))
+                        "\(arc): WARN_ON: the step function does not implement the arc; -EINVAL"))
                 }
                 run.failed = true
                 finish(run, request, body)
                 return
             }
-            for outcome in outcomes(of: arc, run.device) {
-                var branch = run
-                branch.choices.append(outcome)
-                if perform(outcome, arc, &branch, request) {
-                    step(branch, request, body)
-                } else {
-                    finish(branch, request, body)
-                }
+            let arc = Arc(current, next)
+            if run.device.hardware == errorState {
+                if perform(.stuck, arc, index, &run, request) { step(run, request, body) } else { finish(run, request, body) }
+                return
+            }
+            let kinds = faults[index]
+            var branch = run
+            if perform(.ok, arc, index, &branch, request) { step(branch, request, body) } else { finish(branch, request, body) }
+            if kinds.contains(.stays) {
+                branch = run
+                if perform(.stays, arc, index, &branch, request) { step(branch, request, body) } else { finish(branch, request, body) }
+            }
+            if kinds.contains(.error) {
+                branch = run
+                if perform(.error, arc, index, &branch, request) { step(branch, request, body) } else { finish(branch, request, body) }
+            }
+            if kinds.contains(.afterSession) && creates(index) {
+                branch = run
+                if perform(.afterSession, arc, index, &branch, request) { step(branch, request, body) } else { finish(branch, request, body) }
             }
         }
     }
 
     func quirks(of arc: Arc) -> [ArcQuirk] { quirks[arc.from * count + arc.to] }
 
-    func creates(_ arc: Arc) -> Bool {
-        model.opensSession(arc) || quirks(of: arc).contains(.returnsSession)
-    }
-
-    func outcomes(of arc: Arc, _ device: DeviceState) -> [StepOutcome] {
-        if device.hardware == model.errorState { return [.stuck] }
-        let kinds = faults[arc.from * count + arc.to]
-        var outcomes: [StepOutcome] = [.ok]
-        if kinds.contains(.stays) { outcomes.append(.stays) }
-        if kinds.contains(.error) { outcomes.append(.error) }
-        if kinds.contains(.afterSession) && creates(arc) { outcomes.append(.afterSession) }
-        return outcomes
+    func creates(_ index: Int) -> Bool {
+        opens[index] || arcFlags[index].contains(.returnsSession)
     }
 
     /// Performs one arc with `outcome`; returns whether the loop goes on.
-    func perform(_ outcome: StepOutcome, _ arc: Arc, _ run: inout Run, _ request: Request) -> Bool {
-        let arcQuirks = quirks(of: arc)
+    func perform(_ outcome: StepOutcome, _ arc: Arc, _ index: Int, _ run: inout Run, _ request: Request) -> Bool {
+        let flags = arcFlags[index]
         let record = request.record
-        let text = model.describe(arc)
-        let ignores = arcQuirks.contains(.ignoresHardwareFailure)
         switch outcome {
         case .ok:
-            if record { run.events.append(TraceEvent(.arc, text)) }
-            return complete(arc, &run, request, hardware: arc.to)
+            if record { run.events.append(TraceEvent(.arc, model.describe(arc))) }
+            return complete(arc, index, &run, request, hardware: arc.to)
         case .stays, .stuck:
             if record {
                 run.events.append(TraceEvent(.fault, outcome == .stays
-                    ? "\(text): injected fault: the hardware command fails; the device stays in \(name(arc.from))"
-                    : "\(text): the hardware is in \(name(model.errorState)) and fails the command"))
+                    ? "\(model.describe(arc)): injected fault: the hardware command fails; the device stays in \(name(arc.from))"
+                    : "\(model.describe(arc)): the hardware is in \(name(errorState)) and fails the command"))
             }
-            if ignores {
+            if flags.contains(.ignores) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
                         "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))"))
                 }
-                return complete(arc, &run, request, hardware: run.device.hardware)
+                return complete(arc, index, &run, request, hardware: run.device.hardware)
             }
-            for case .rollsBackTo(let state) in arcQuirks {
+            if rollbackState[index] >= 0 {
+                let state = Int(rollbackState[index])
                 if record {
                     run.events.append(TraceEvent(.quirk, "rolls-back-to \(name(state)): the driver moves the device to \(name(state))"))
                 }
                 run.device.recorded = state
-                if run.device.hardware != model.errorState { run.device.hardware = state }
-                for kind in SessionKind.allCases where model.states[state].session != kind {
+                if run.device.hardware != errorState { run.device.hardware = state }
+                for kind in SessionKind.allCases where sessionOf[state] != kind {
                     endSession(kind, &run, record: record)
                 }
             }
@@ -337,18 +405,18 @@ public struct DriverMachine: Sendable {
         case .error:
             if record {
                 run.events.append(TraceEvent(.fault,
-                    "\(text): injected fault: the arc fails and leaves the device in \(name(model.errorState))"))
+                    "\(model.describe(arc)): injected fault: the arc fails and leaves the device in \(name(errorState))"))
             }
-            run.device.hardware = model.errorState
-            if ignores {
+            run.device.hardware = errorState
+            if flags.contains(.ignores) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
                         "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))"))
                 }
-                return complete(arc, &run, request, hardware: model.errorState)
+                return complete(arc, index, &run, request, hardware: errorState)
             }
-            run.device.recorded = model.errorState
-            if arcQuirks.contains(.keepsSession) {
+            run.device.recorded = errorState
+            if flags.contains(.keepsSession) {
                 if record { run.events.append(TraceEvent(.quirk, "keeps-session: the driver does not end the sessions")) }
             } else {
                 for kind in SessionKind.allCases { endSession(kind, &run, record: record) }
@@ -356,18 +424,18 @@ public struct DriverMachine: Sendable {
             run.failed = true
             return false
         case .afterSession:
-            let kind = model.states[arc.to].session ?? .saving
+            let kind = sessionOf[arc.to] ?? .saving
             if record {
                 run.events.append(TraceEvent(.fault,
-                    "\(text): injected fault: the step creates its \(kind.rawValue) session, then fails"))
+                    "\(model.describe(arc)): injected fault: the step creates its \(kind.rawValue) session, then fails"))
             }
-            if arcQuirks.contains(.leaksSessionOnFailure) {
+            if flags.contains(.leaks) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
                         "leaks-session-on-failure: the driver does not release the new session"))
                 }
                 run.violations.append(Violation(.noSessionLeak,
-                    "the \(kind.rawValue) session created by \(text) stays live after the step failed"))
+                    "the \(kind.rawValue) session created by \(model.describe(arc)) stays live after the step failed"))
             } else if record {
                 run.events.append(TraceEvent(.session, "the driver releases the new \(kind.rawValue) session"))
             }
@@ -379,11 +447,11 @@ public struct DriverMachine: Sendable {
     /// The software side of an arc that the driver counts as done: end the
     /// old session, open the new one, record the new state, and check the
     /// FD against the loop's rule. Returns whether the loop goes on.
-    func complete(_ arc: Arc, _ run: inout Run, _ request: Request, hardware: StateID) -> Bool {
-        let arcQuirks = quirks(of: arc)
+    func complete(_ arc: Arc, _ index: Int, _ run: inout Run, _ request: Request, hardware: StateID) -> Bool {
+        let flags = arcFlags[index]
         let record = request.record
-        if model.endsSession(arc), let kind = model.states[arc.from].session {
-            if arcQuirks.contains(.keepsSession) {
+        if ends[index], let kind = sessionOf[arc.from] {
+            if flags.contains(.keepsSession) {
                 if record {
                     run.events.append(TraceEvent(.quirk, "keeps-session: the \(kind.rawValue) session stays live"))
                 }
@@ -392,7 +460,7 @@ public struct DriverMachine: Sendable {
             }
         }
         var returned: SessionKind?
-        if creates(arc), let kind = model.states[arc.to].session {
+        if creates(index), let kind = sessionOf[arc.to] {
             if run.device.hasSession(kind) {
                 run.violations.append(Violation(.noSessionLeak,
                     "\(model.describe(arc)) replaces the driver's live \(kind.rawValue) session without ending it"))
@@ -400,14 +468,14 @@ public struct DriverMachine: Sendable {
             }
             run.device.setSession(kind, true)
             run.replaced = true
-            if arcQuirks.contains(.returnsNoSession) {
+            if flags.contains(.returnsNoSession) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
                         "returns-no-session: the step creates a \(kind.rawValue) session but returns no FD"))
                 }
             } else {
                 returned = kind
-                if record && !model.opensSession(arc) {
+                if record && !opens[index] {
                     run.events.append(TraceEvent(.quirk,
                         "returns-session: the step opens a new \(kind.rawValue) session and returns its FD"))
                 }
@@ -415,7 +483,8 @@ public struct DriverMachine: Sendable {
         }
         run.device.hardware = hardware
         run.device.recorded = arc.to
-        for case .records(let state) in arcQuirks {
+        if recordsState[index] >= 0 {
+            let state = Int(recordsState[index])
             if record {
                 run.events.append(TraceEvent(.quirk, "records \(name(state)): the driver records \(name(state))"))
             }
@@ -446,13 +515,13 @@ public struct DriverMachine: Sendable {
 
     /// The driver's reset handling: the reset state, every session ended.
     func applyReset(_ device: inout DeviceState, _ events: inout [TraceEvent], record: Bool) {
-        device.hardware = model.resetState
-        if driver.quirks.contains(.resetKeepsState) {
+        device.hardware = resetState
+        if resetKeepsState {
             if record { events.append(TraceEvent(.quirk, "reset-keeps-state: the driver keeps recording \(name(device.recorded))")) }
         } else {
-            device.recorded = model.resetState
+            device.recorded = resetState
         }
-        if driver.quirks.contains(.resetKeepsSession) {
+        if resetKeepsSession {
             if record { events.append(TraceEvent(.quirk, "reset-keeps-session: the sessions stay live")) }
             return
         }
@@ -466,21 +535,13 @@ public struct DriverMachine: Sendable {
     /// The end of set_state: unlock (applying a deferred reset), return.
     func finish(_ start: Run, _ request: Request, _ body: (Branch) -> Void) {
         var run = start
-        let choices = FaultChoices(resetWhileLocked: request.resetArrives, steps: run.choices)
         if run.hung {
-            body(Branch(choices: choices, after: nil, result: "never returns",
-                        violations: run.violations, events: run.events))
+            body(Branch(after: nil, result: .hang, violations: run.violations, events: run.events))
             return
         }
         let succeeded = !run.failed
-        var result = "fails"
-        if succeeded {
-            result = "success"
-            if let kind = run.fd {
-                run.device.userFD = .driver(kind)
-                result += ", new \(kind.rawValue) FD"
-            }
-        }
+        if succeeded, let kind = run.fd { run.device.userFD = .driver(kind) }
+        let result: ActionResult = succeeded ? .success(run.fd) : .failure
         var violations = run.violations
         violations += checks.request(
             value: request.value, target: request.target, origin: request.origin, after: run.device,
@@ -490,6 +551,6 @@ public struct DriverMachine: Sendable {
             applyReset(&run.device, &run.events, record: request.record)
             violations += checks.reset(run.device)
         }
-        body(Branch(choices: choices, after: run.device, result: result, violations: violations, events: run.events))
+        body(Branch(after: run.device, result: result, violations: violations, events: run.events))
     }
 }

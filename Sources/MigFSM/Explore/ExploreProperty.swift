@@ -65,14 +65,63 @@ public struct Violation: Hashable, Sendable {
 /// The checks made after an action, on the device before and after it.
 /// The set_state loop itself reports `driver-arcs-implemented`,
 /// `request-bounded`, `no-intermediate-session` and `no-session-leak` as they
-/// happen; everything observable afterwards is checked here.
-struct PropertyChecks {
+/// happen; everything observable afterwards is checked here. Messages are
+/// built only for violations.
+struct PropertyChecks: Sendable {
     let model: MigrationProtocol
     /// The spec's table for the device's feature set: the paths the uAPI
     /// promises, whatever lookup the driver uses.
     let table: PathTable
+    let count: Int
+    /// Per request `from * count + to`: whether the spec serves it.
+    let served: [Bool]
+    /// Per request: the states on its path as bits (protocols of at most
+    /// 64 states; larger ones walk the path).
+    let onPath: [UInt64]
+    /// Per request: whether it starts a session; whether it moves inside
+    /// the session domain of `from`.
+    let starts: [Bool]
+    let inside: [Bool]
+    let sessionOf: [SessionKind?]
+    let errorState: StateID
+    let resetState: StateID
+
+    init(model: MigrationProtocol, table: PathTable) {
+        self.model = model
+        self.table = table
+        let count = model.states.count
+        self.count = count
+        var served = [Bool](repeating: false, count: count * count)
+        var onPath = [UInt64](repeating: 0, count: count <= 64 ? count * count : 0)
+        var starts = served
+        var inside = served
+        for from in 0..<count {
+            for to in 0..<count {
+                let index = from * count + to
+                served[index] = from == to || table.nextState(from: from, to: to) != nil
+                if count <= 64, let path = table.path(from: from, to: to) {
+                    for state in path { onPath[index] |= 1 << UInt64(state) }
+                }
+                starts[index] = from != to && model.opensSession(Arc(from, to))
+                inside[index] = from != to && model.states[from].session != nil
+                    && model.sessionDomain(of: from) == model.sessionDomain(of: to)
+            }
+        }
+        self.served = served
+        self.onPath = onPath
+        self.starts = starts
+        self.inside = inside
+        sessionOf = model.states.map(\.session)
+        errorState = model.errorState
+        resetState = model.resetState
+    }
 
     func name(_ state: StateID) -> String { model.states[state].name }
+
+    func isOnPath(_ state: StateID, from: StateID, to: StateID) -> Bool {
+        if count <= 64 { return onPath[from * count + to] & (1 << UInt64(state)) != 0 }
+        return table.path(from: from, to: to)?.contains(state) ?? false
+    }
 
     /// What a finished request must satisfy (before a deferred reset,
     /// which is ordered after the request).
@@ -81,64 +130,63 @@ struct PropertyChecks {
         succeeded: Bool, fd: SessionKind?, sessionReplaced: Bool
     ) -> [Violation] {
         var found: [Violation] = []
-        let asked = target.map(name) ?? "value \(value)"
+        func asked() -> String { target.map(name) ?? "value \(value)" }
         let from = origin.recorded
-        let refusable = target.map { $0 != from && table.nextState(from: from, to: $0) == nil } ?? true
+        let index = target.map { from * count + $0 } ?? -1
+        let refusable = index < 0 || !served[index]
         if succeeded {
             if target != after.recorded {
                 found.append(Violation(.successReachesTarget,
-                    "request \(asked) succeeded but the device records \(name(after.recorded))"))
+                    "request \(asked()) succeeded but the device records \(name(after.recorded))"))
             }
-            if let target, target != from, !refusable {
-                let arc = Arc(from, target)
-                let starts = model.opensSession(arc)
-                if starts && fd == nil {
+            if !refusable {
+                if starts[index] && fd == nil {
                     found.append(Violation(.sessionHandback,
-                        "request \(asked) from \(name(from)) starts a session but handed back no FD"))
-                } else if !starts && fd != nil {
+                        "request \(asked()) from \(name(from)) starts a session but handed back no FD"))
+                } else if !starts[index] && fd != nil {
                     found.append(Violation(.sessionHandback,
-                        "request \(asked) from \(name(from)) starts no session but handed back a new FD"))
+                        "request \(asked()) from \(name(from)) starts no session but handed back a new FD"))
                 }
-                if let kind = model.states[from].session,
-                   model.sessionDomain(of: from) == model.sessionDomain(of: target),
-                   sessionReplaced || !after.hasSession(kind) {
+                if inside[index], let kind = sessionOf[from], sessionReplaced || !after.hasSession(kind) {
                     found.append(Violation(.sessionHandback,
-                        "request \(asked) from \(name(from)) moves inside the session's group but replaced the \(kind.rawValue) session"))
+                        "request \(asked()) from \(name(from)) moves inside the session's group but replaced the \(kind.rawValue) session"))
                 }
             }
-        } else if fd != nil {
-            found.append(Violation(.sessionHandback, "request \(asked) failed but handed back an FD"))
-        }
-        if !succeeded {
-            var allowed: Set<StateID> = [from, model.errorState]
-            if let target, let path = table.path(from: from, to: target) { allowed.formUnion(path) }
-            if !allowed.contains(after.recorded) {
+        } else {
+            if fd != nil {
+                found.append(Violation(.sessionHandback, "request \(asked()) failed but handed back an FD"))
+            }
+            let state = after.recorded
+            if state != from && state != errorState && !(target.map { isOnPath(state, from: from, to: $0) } ?? false) {
                 found.append(Violation(.failureStaysOnPath,
-                    "request \(asked) from \(name(from)) failed and left the device in \(name(after.recorded)), off the path"))
+                    "request \(asked()) from \(name(from)) failed and left the device in \(name(state)), off the path"))
             }
         }
         if refusable && (succeeded || after != origin) {
-            var what = "request \(asked) from \(name(from)) must be refused"
+            var what = "request \(asked()) from \(name(from)) must be refused"
             if succeeded { what += ", yet it succeeded" }
             if after.recorded != origin.recorded { what += (succeeded ? " and" : ", yet it") + " moved the device to \(name(after.recorded))" }
             else if after != origin { what += (succeeded ? " and" : ", yet it") + " changed the sessions" }
             found.append(Violation(.refusedChangesNothing, what))
         }
-        found += errorExit(origin: origin, after: after, action: "request \(asked)")
-        found += steady(after)
+        if origin.recorded == errorState || origin.hardware == errorState {
+            found += errorExit(origin: origin, after: after, action: "request \(asked())")
+        }
+        if after.recorded != after.hardware || after.savingSession || after.resumingSession {
+            found += steady(after)
+        }
         return found
     }
 
     /// The error state is kept by every action but a reset.
     func errorExit(origin: DeviceState, after: DeviceState, action: String) -> [Violation] {
-        let error = model.errorState
-        if origin.recorded == error && after.recorded != error {
+        if origin.recorded == errorState && after.recorded != errorState {
             return [Violation(.errorExitOnlyByReset,
-                "\(action) took the device from \(name(error)) to \(name(after.recorded)) without a reset")]
+                "\(action) took the device from \(name(errorState)) to \(name(after.recorded)) without a reset")]
         }
-        if origin.hardware == error && after.hardware != error {
+        if origin.hardware == errorState && after.hardware != errorState {
             return [Violation(.errorExitOnlyByReset,
-                "\(action) took the hardware from \(name(error)) to \(name(after.hardware)) without a reset")]
+                "\(action) took the hardware from \(name(errorState)) to \(name(after.hardware)) without a reset")]
         }
         return []
     }
@@ -146,9 +194,9 @@ struct PropertyChecks {
     /// What must hold after a reset, deferred or not.
     func reset(_ after: DeviceState) -> [Violation] {
         var found: [Violation] = []
-        if after.recorded != model.resetState || after.hardware != model.resetState {
+        if after.recorded != resetState || after.hardware != resetState {
             found.append(Violation(.resetRestores,
-                "after a reset the device records \(name(after.recorded)), not \(name(model.resetState))"))
+                "after a reset the device records \(name(after.recorded)), not \(name(resetState))"))
         } else if after.hasLiveSession {
             found.append(Violation(.resetRestores, "after a reset a session is still live"))
         }
@@ -158,7 +206,7 @@ struct PropertyChecks {
     /// What must hold whenever the state mutex is free.
     func steady(_ device: DeviceState) -> [Violation] {
         var found: [Violation] = []
-        for kind in SessionKind.allCases where device.hasSession(kind) && model.states[device.recorded].session != kind {
+        for kind in SessionKind.allCases where device.hasSession(kind) && sessionOf[device.recorded] != kind {
             found.append(Violation(.sessionEndsOnLeave,
                 "the \(kind.rawValue) session is still live in \(name(device.recorded))"))
         }

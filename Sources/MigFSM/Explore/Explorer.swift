@@ -23,11 +23,13 @@ public struct Explorer: Sendable {
         self.codec = codec
     }
 
-    /// How a state was first reached.
+    /// How a state was first reached: the action, and which of its
+    /// branches (they come in a fixed order, so the ordinal names the
+    /// injected faults).
     struct Edge {
-        var device: Int
+        var device: Int32
         var action: UserAction
-        var choices: FaultChoices
+        var branch: Int32
     }
 
     struct Found {
@@ -43,34 +45,34 @@ public struct Explorer: Sendable {
         var index: [PackedState: Int32] = [codec.pack(initial): 0]
         var keys: [PackedState] = [codec.pack(initial)]
         var parents: [Int32] = [-1]
-        var edges: [Edge?] = [nil]
+        var edges: [Edge] = [Edge(device: 0, action: .readState, branch: 0)]
         var depths: [Int32] = [0]
         var found: [ExploreProperty: Found] = [:]
         var transitions = 0
         var head = 0
         while head < keys.count {
             let source = Int32(head)
-            let state = codec.unpack(keys[head], count: devices)
+            let here = keys[head]
+            let state = codec.unpack(here, count: devices)
             let depth = depths[head]
             head += 1
             for device in 0..<devices {
                 for action in machine.actions(for: state[device]) {
+                    var ordinal: Int32 = 0
                     machine.branches(of: state[device], action: action, record: false) { branch in
+                        let edge = Edge(device: Int32(device), action: action, branch: ordinal)
+                        ordinal += 1
                         transitions += 1
                         for violation in branch.violations where found[violation.property] == nil {
-                            found[violation.property] = Found(
-                                source: source, edge: Edge(device: device, action: action, choices: branch.choices),
-                                message: violation.message)
+                            found[violation.property] = Found(source: source, edge: edge, message: violation.message)
                         }
-                        guard let after = branch.after else { return }
-                        var next = state
-                        next[device] = after
-                        let key = codec.pack(next)
+                        guard let after = branch.after, after != state[device] else { return }
+                        let key = codec.replacing(here, device: device, with: after)
                         if index[key] == nil {
                             index[key] = Int32(keys.count)
                             keys.append(key)
                             parents.append(source)
-                            edges.append(Edge(device: device, action: action, choices: branch.choices))
+                            edges.append(edge)
                             depths.append(depth + 1)
                         }
                     }
@@ -82,8 +84,8 @@ public struct Explorer: Sendable {
             guard let entry = found[property] else { return nil }
             var path: [Edge] = [entry.edge]
             var node = entry.source
-            while node > 0, let edge = edges[Int(node)] {
-                path.append(edge)
+            while node > 0 {
+                path.append(edges[Int(node)])
                 node = parents[Int(node)]
             }
             return counterexample(property, entry.message, Array(path.reversed()), initial)
@@ -101,21 +103,24 @@ public struct Explorer: Sendable {
         var steps: [TraceStep] = []
         for (number, edge) in path.enumerated() {
             guard let current = state else { break }
+            let device = Int(edge.device)
             var taken: Branch?
-            machine.branches(of: current[edge.device], action: edge.action, record: true) { branch in
-                if taken == nil && branch.choices == edge.choices { taken = branch }
+            var ordinal: Int32 = 0
+            machine.branches(of: current[device], action: edge.action, record: true) { branch in
+                if ordinal == edge.branch { taken = branch }
+                ordinal += 1
             }
             guard let branch = taken else { break }
             var next: [DeviceState]?
             if let after = branch.after {
                 var copy = current
-                copy[edge.device] = after
+                copy[device] = after
                 next = copy
             }
             steps.append(TraceStep(
-                number: number + 1, device: edge.device, action: edge.action,
-                actionText: machine.describe(edge.action, on: current[edge.device]), events: branch.events,
-                result: branch.result, after: next))
+                number: number + 1, device: device, action: edge.action,
+                actionText: machine.describe(edge.action, on: current[device]), events: branch.events,
+                result: machine.describe(branch.result), after: next))
             state = next
         }
         return Counterexample(

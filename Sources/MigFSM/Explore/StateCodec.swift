@@ -65,6 +65,16 @@ public struct StateCodec: Sendable {
         return key
     }
 
+    /// `key` with device `index` replaced by `device`.
+    public func replacing(_ key: PackedState, device index: Int, with device: DeviceState) -> PackedState {
+        var key = key
+        let shift = UInt64((index % devicesPerWord) * deviceBits)
+        let bits = encode(device) << shift
+        let mask = ~(deviceMask << shift)
+        if index / devicesPerWord == 0 { key.low = key.low & mask | bits } else { key.high = key.high & mask | bits }
+        return key
+    }
+
     public func unpack(_ key: PackedState, count: Int) -> [DeviceState] {
         (0..<count).map { index in
             let word = index / devicesPerWord == 0 ? key.low : key.high

@@ -13,18 +13,6 @@ public enum UserAction: Hashable, Sendable {
     case accessFD
 }
 
-/// The injected choices of one action: whether a reset arrives while
-/// set_state holds the lock, and the outcome of each arc performed.
-public struct FaultChoices: Hashable, Sendable {
-    public var resetWhileLocked = false
-    public var steps: [StepOutcome] = []
-
-    public init(resetWhileLocked: Bool = false, steps: [StepOutcome] = []) {
-        self.resetWhileLocked = resetWhileLocked
-        self.steps = steps
-    }
-}
-
 /// How one arc the driver performs turns out.
 public enum StepOutcome: UInt8, Hashable, Sendable {
     /// The arc succeeds.
@@ -68,14 +56,28 @@ public struct TraceEvent: Hashable, Sendable {
     }
 }
 
-/// One way an action from one state can turn out: its injected choices,
-/// the resulting device (`nil` when the request never returns), what the
-/// user saw, and the properties it broke.
+/// What the user sees of one action.
+public enum ActionResult: Hashable, Sendable {
+    /// The request succeeded, handing back a new FD of this kind or none.
+    case success(SessionKind?)
+    case failure
+    /// The request never returns (the kernel spins with the mutex held).
+    case hang
+    /// GET returned this state.
+    case read(StateID)
+    /// The reset or close is done.
+    case done
+    /// A read or write of the FD: whether it reached a live session.
+    case access(SessionKind, live: Bool)
+}
+
+/// One way an action from one state can turn out: the resulting device
+/// (`nil` when the request never returns), what the user saw, and the
+/// properties it broke. Branches come in a fixed order, so a branch's
+/// ordinal names its injected faults.
 public struct Branch: Sendable {
-    public var choices: FaultChoices
     public var after: DeviceState?
-    /// What the user sees: `success, new saving FD`, `fails`, `reads STOP (1)`.
-    public var result: String
+    public var result: ActionResult
     public var violations: [Violation]
     /// Filled only when the machine is asked to record.
     public var events: [TraceEvent]
