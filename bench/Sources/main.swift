@@ -5,6 +5,7 @@ import Foundation
 // Each area adds its cases in its own file and one line here.
 let suites: [(String, () -> [Benchmark])] = [
     ("spec", { SpecBenchmarks.all }),
+    ("import", { ImportBenchmarks.all }),
     ("explore", { ExploreBenchmarks.all }),
 ]
 
