@@ -39,6 +39,11 @@ public struct Explorer: Sendable {
     }
 
     public func run() -> Exploration {
+        // Locals, so the per-branch closure captures a few words, not a
+        // copy of the machine.
+        let codec = self.codec
+        let machine = self.machine
+        let devices = self.devices
         let clock = ContinuousClock()
         let started = clock.now
         let initial = [DeviceState](repeating: .opened(machine.model), count: devices)
