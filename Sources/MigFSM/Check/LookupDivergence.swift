@@ -71,30 +71,31 @@ extension Checker {
             for current in values {
                 for requested in values {
                     cases += 1
-                    let request = "\(label(current)) -> \(label(requested))"
                     let outcome = lookup(flags, current, requested)
+                    let from = byValue[current]
+                    let to = byValue[requested]
                     var expected: StateID?
-                    var says = "defines no feature set with these flags"
-                    if let table {
-                        if let from = byValue[current], let to = byValue[requested] {
-                            switch table.next(from: from, to: to) {
-                            case .success(let next):
-                                expected = next
-                                says = from == to ? "stays in \(model.states[to].name)"
-                                    : table.path(from: from, to: to).map { "walks " + model.describe(path: $0) }
-                                    ?? "gives next state \(model.states[next].name)"
-                            case .failure(let refusal):
-                                says = "refuses it (\(refusal.explanation))"
-                            }
-                        } else {
-                            says = "refuses it (no state has that value)"
+                    if let table, let from, let to { expected = table.nextState(from: from, to: to) }
+                    // Words are built only for a divergence: the loop runs
+                    // for every flags value and pair, and almost all agree.
+                    func specSays() -> String {
+                        guard let table else { return "defines no feature set with these flags" }
+                        guard let from, let to else { return "refuses it (no state has that value)" }
+                        switch table.next(from: from, to: to) {
+                        case .success(let next):
+                            return from == to ? "stays in \(model.states[to].name)"
+                                : table.path(from: from, to: to).map { "walks " + model.describe(path: $0) }
+                                ?? "gives next state \(model.states[next].name)"
+                        case .failure(let refusal):
+                            return "refuses it (\(refusal.explanation))"
                         }
                     }
+                    var request: String { "\(label(current)) -> \(label(requested))" }
                     func divergence(_ kind: LookupDivergence.Kind, _ visited: [UInt32], _ result: UInt32?, _ message: String) {
                         divergences.append(LookupDivergence(
                             kind: kind, flags: flags, features: table != nil ? features : nil, subject: subject,
                             current: label(current), requested: label(requested), walked: visited.map(label),
-                            result: result.map(label), spec: says, message: message))
+                            result: result.map(label), spec: specSays(), message: message))
                     }
                     switch outcome {
                     case .cycle(let visited):
@@ -120,7 +121,7 @@ extension Checker {
                         if value != model.states[expected].value {
                             divergence(.wrongNext, visited, value,
                                 "\(subject) \(request): gives \(label(value)) (read \(walked(visited))); the spec's next state is \(model.states[expected].name)")
-                        } else if let from = byValue[current], current != requested, !required.contains(Arc(from, expected)) {
+                        } else if let from, current != requested, !required.contains(Arc(from, expected)) {
                             divergence(.notRequiredArc, visited, value,
                                 "\(subject) \(request): asks the driver for \(model.describe(Arc(from, expected))), not a required arc")
                         }

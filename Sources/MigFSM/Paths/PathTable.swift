@@ -188,13 +188,18 @@ public struct PathTable: Sendable {
     /// Every served request that walks more than one arc, with its path,
     /// sorted as the uAPI comment sorts them: by the path's state names.
     public var combinationPaths: [[StateID]] {
-        var paths: [[StateID]] = []
-        for from in supportedStates {
-            for to in supportedStates where to != from {
-                if let path = path(from: from, to: to), path.count > 2 { paths.append(path) }
+        var paths: [(key: String, path: [StateID])] = []
+        let model = self.model
+        let states = supportedStates
+        for from in states {
+            for to in states where to != from {
+                if let path = path(from: from, to: to), path.count > 2 {
+                    paths.append((model.describe(path: path), path))
+                }
             }
         }
-        let names = model.states.map(\.name)
-        return paths.sorted { $0.map { names[$0] }.lexicographicallyPrecedes($1.map { names[$0] }) }
+        // `A -> B` text sorts as the name sequences do: the separator's
+        // space sorts before every character a name may hold.
+        return paths.sorted { $0.key < $1.key }.map(\.path)
     }
 }
