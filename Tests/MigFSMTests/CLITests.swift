@@ -115,4 +115,17 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(runCLI("table", spec, "--json").out, result.out)
         XCTAssertTrue(result.out.hasPrefix("{\n  \"protocol\": \"vfio-v2\",\n  \"featureSets\": [\n    {\n      \"features\": [\"STOP_COPY\"],\n      \"flags\": 1,\n"), result.out)
     }
+
+    func testASpecTooLargeForPathTablesIsAClearError() throws {
+        var lines = ["protocol huge", "feature BASE = 1 << 0 mandatory", "state ERROR = 0 error"]
+        for index in 1...12_000 { lines.append("state S\(index) = \(index) needs BASE" + (index == 1 ? " reset" : "")) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).fsm").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // The reader takes it; the commands that need tables refuse it.
+        XCTAssertEqual(try SpecReader.load(path: path).states.count, 12_001)
+        let result = runCLI("table", path)
+        XCTAssertEqual(result.status, .failure)
+        XCTAssertEqual(result.err, "\(path): error: 12001 states and 1 valid feature sets need 144024001 table entries; migfsm computes at most 134217728\n")
+    }
 }

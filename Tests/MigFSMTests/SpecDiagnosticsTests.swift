@@ -213,4 +213,21 @@ final class SpecDiagnosticsTests: XCTestCase {
         XCTAssertEqual(rendered.split(separator: "\n").count, 101)
         XCTAssertTrue(rendered.hasSuffix("t.fsm: error: too many errors: 50 more not shown\n"))
     }
+
+    func testGroupMembershipErrors() {
+        XCTAssertEqual(diagnostics(replacing("group saving = SAVE", with: "group saving = SAVE, SAVE")),
+            "t.fsm:8:22: error: 'SAVE' is listed twice in group 'saving'\n")
+        XCTAssertEqual(diagnostics(replacing("group saving = SAVE", with: "group saving = SAVE\ngroup other = SAVE")),
+            """
+            t.fsm:9:15: error: 'SAVE' is already in group 'saving'; a state shares at most one session
+            t.fsm:8:7: note: group 'saving' is declared here
+
+            """)
+        XCTAssertEqual(diagnostics(replacing("group saving = SAVE", with: "group saving = SAVE\ngroup saving = STOP")),
+            """
+            t.fsm:9:7: error: duplicate group 'saving'
+            t.fsm:8:7: note: 'saving' is first declared here
+
+            """)
+    }
 }

@@ -17,6 +17,8 @@ public enum Validator {
         let path: String
         /// Names whose declaration is broken: not reported again as unknown.
         var broken: Set<String>
+        /// Filled once the groups are built.
+        var groupIndexByName: [String: Int] = [:]
         var diagnostics: [Diagnostic] = []
 
         init(path: String, broken: Set<String>) {
@@ -87,17 +89,18 @@ public enum Validator {
             for (statement, _) in statements {
                 if case .feature(let f) = statement { featureSyntax.append(f) }
             }
+            let featureIndex = Dictionary(features.enumerated().map { ($1.location, $0) }, uniquingKeysWith: { a, _ in a })
             for syntax in featureSyntax {
-                guard let index = resolvedFeatures.firstIndex(where: { $0.location == syntax.name.location }) else { continue }
+                guard let index = featureIndex[syntax.name.location] else { continue }
                 resolvedFeatures[index].needs = resolveFeatures(syntax.needs, features: features, names: featureNames)
                 if syntax.needs.contains(where: { $0.text == syntax.name.text }) {
                     error(syntax.name.location, "feature '\(syntax.name.text)' needs itself")
                 }
             }
             var resolvedStates = states
+            let stateIndexByLocation = Dictionary(states.enumerated().map { ($1.location, $0) }, uniquingKeysWith: { a, _ in a })
             for (statement, _) in statements {
-                guard case .state(let s) = statement,
-                      let index = resolvedStates.firstIndex(where: { $0.location == s.name.location }) else { continue }
+                guard case .state(let s) = statement, let index = stateIndexByLocation[s.name.location] else { continue }
                 resolvedStates[index].needs = resolveFeatures(s.needs, features: features, names: featureNames)
             }
 
@@ -127,6 +130,7 @@ public enum Validator {
             let errorState = errorStates.first
 
             let groups = buildGroups(statements, states: resolvedStates, index: stateIndex)
+            groupIndexByName = Dictionary(groups.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
             let arcs = buildArcs(statements, states: resolvedStates, index: stateIndex, errorState: errorState)
             let blocked = buildBlocked(statements, states: resolvedStates, index: stateIndex, errorState: errorState, arcs: Set(arcs))
             let pathRule = buildPathRule(statements, groups: groups)
@@ -280,18 +284,20 @@ public enum Validator {
 
         mutating func buildGroups(_ statements: [(statement: Statement, location: SourceLocation)], states: [State], index: [String: StateID]) -> [StateGroup] {
             var groups: [StateGroup] = []
+            var declared: [String: SourceLocation] = [:]
             var owner: [StateID: (String, SourceLocation)] = [:]
             for (statement, _) in statements {
                 guard case .group(let name, let members) = statement else { continue }
-                if let first = groups.first(where: { $0.name == name.text }) {
-                    error(name.location, "duplicate group '\(name.text)'", note: .init(first.location, "'\(name.text)' is first declared here"))
+                if let first = declared[name.text] {
+                    error(name.location, "duplicate group '\(name.text)'", note: .init(first, "'\(name.text)' is first declared here"))
                     continue
                 }
+                declared[name.text] = name.location
                 var ids: [StateID] = []
                 for member in members {
                     guard let id = resolveState(member, states: states, index: index) else { continue }
-                    if ids.contains(id) {
-                        error(member.location, "'\(member.text)' is listed twice in group '\(name.text)'")
+                    if let (other, location) = owner[id], location == name.location {
+                        error(member.location, "'\(member.text)' is listed twice in group '\(other)'")
                         continue
                     }
                     if let (other, location) = owner[id] {
@@ -312,6 +318,11 @@ public enum Validator {
                 groups.append(StateGroup(name: name.text, members: ids, location: name.location))
             }
             return groups
+        }
+
+        /// The index of the group named `name`.
+        func groupIndex(_ name: String, _ groups: [StateGroup]) -> Int? {
+            groupIndexByName[name]
         }
 
         mutating func resolveArc(_ syntax: ArcSyntax, states: [State], index: [String: StateID]) -> Arc? {
@@ -387,7 +398,7 @@ public enum Validator {
                     }
                     shortest = location
                 case .groupInterior(let group, let reading):
-                    guard let groupIndex = groups.firstIndex(where: { $0.name == group.text }) else {
+                    guard let groupIndex = groupIndex(group.text, groups) else {
                         if broken.contains(group.text) { continue }
                         error(group.location, unknown("group", group.text, among: groups.map(\.name)))
                         continue
@@ -425,7 +436,7 @@ public enum Validator {
                 let kind: InvariantKind?
                 switch syntax {
                 case .noInterior(let group):
-                    if let groupIndex = groups.firstIndex(where: { $0.name == group.text }) {
+                    if let groupIndex = groupIndex(group.text, groups) {
                         kind = .noInterior(group: groupIndex)
                     } else {
                         error(group.location, unknown("group", group.text, among: groups.map(\.name)))

@@ -5,6 +5,22 @@ public struct ProtocolPaths: Sendable {
     public let rule: PathRule
     public let tables: [PathTable]
 
+    /// The most (current, requested) entries migfsm holds for one protocol,
+    /// over all its feature sets' tables: about 1 GiB.
+    public static let maximumEntries = 1 << 27
+
+    /// An error naming the spec when its tables would exceed
+    /// `maximumEntries`; `nil` when they fit. Callers check before building.
+    public static func sizeError(_ model: MigrationProtocol) -> Diagnostic? {
+        let states = model.states.count
+        let sets = model.validFeatureSets.count
+        let (square, overflow1) = states.multipliedReportingOverflow(by: states)
+        let (entries, overflow2) = square.multipliedReportingOverflow(by: max(sets, 1))
+        guard overflow1 || overflow2 || entries > maximumEntries else { return nil }
+        return .error(at: .file(model.sourcePath),
+            "\(states) states and \(sets) valid feature sets need \(overflow1 || overflow2 ? "too many" : String(entries)) table entries; migfsm computes at most \(maximumEntries)")
+    }
+
     public init(model: MigrationProtocol, rule: PathRule? = nil, featureSets: [FeatureSet]? = nil) {
         self.model = model
         let rule = rule ?? model.pathRule

@@ -30,6 +30,9 @@ public enum ReviewFiles {
             } catch {
                 throw GenerateError("proposal \(label) has errors:\n" + error.rendered)
             }
+            if let tooLarge = ProtocolPaths.sizeError(proposal) {
+                throw GenerateError("proposal \(label) is too large:\n" + tooLarge.rendered)
+            }
             var old = model
             old.sourcePath = sourceLabel
             var new = proposal

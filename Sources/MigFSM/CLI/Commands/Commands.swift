@@ -8,14 +8,21 @@ public enum Commands {
         "--group-rule", "READING", "read every group rule 'literal' or 'contained'",
         choices: GroupReading.allCases.map(\.rawValue))
 
-    /// Reads a spec, printing its errors on failure.
+    /// Reads a spec whose path tables fit in memory, printing its errors on
+    /// failure.
     static func load(_ path: String, _ output: inout CommandOutput) -> MigrationProtocol? {
-        do {
-            return try SpecReader.load(path: path)
+        let model: MigrationProtocol
+        do throws(DiagnosticList) {
+            model = try SpecReader.load(path: path)
         } catch {
             output.error(error.rendered)
             return nil
         }
+        if let tooLarge = ProtocolPaths.sizeError(model) {
+            output.error(tooLarge.rendered)
+            return nil
+        }
+        return model
     }
 
     /// The path rule, with `--group-rule` applied.
