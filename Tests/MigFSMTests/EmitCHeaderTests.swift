@@ -250,33 +250,8 @@ final class EmitCHeaderTests: XCTestCase {
             \t *
 
             """), comment)
-        let oracle = """
-            PRE_COPY -> PRE_COPY_P2P -> STOP_COPY
-            PRE_COPY -> RUNNING -> RUNNING_P2P
-            PRE_COPY -> RUNNING -> RUNNING_P2P -> STOP
-            PRE_COPY -> RUNNING -> RUNNING_P2P -> STOP -> RESUMING
-            PRE_COPY_P2P -> RUNNING_P2P -> RUNNING
-            PRE_COPY_P2P -> RUNNING_P2P -> STOP
-            PRE_COPY_P2P -> RUNNING_P2P -> STOP -> RESUMING
-            RESUMING -> STOP -> RUNNING_P2P
-            RESUMING -> STOP -> RUNNING_P2P -> PRE_COPY_P2P
-            RESUMING -> STOP -> RUNNING_P2P -> RUNNING
-            RESUMING -> STOP -> RUNNING_P2P -> RUNNING -> PRE_COPY
-            RESUMING -> STOP -> STOP_COPY
-            RUNNING -> RUNNING_P2P -> PRE_COPY_P2P
-            RUNNING -> RUNNING_P2P -> STOP
-            RUNNING -> RUNNING_P2P -> STOP -> RESUMING
-            RUNNING -> RUNNING_P2P -> STOP -> STOP_COPY
-            RUNNING_P2P -> RUNNING -> PRE_COPY
-            RUNNING_P2P -> STOP -> RESUMING
-            RUNNING_P2P -> STOP -> STOP_COPY
-            STOP -> RUNNING_P2P -> PRE_COPY_P2P
-            STOP -> RUNNING_P2P -> RUNNING
-            STOP -> RUNNING_P2P -> RUNNING -> PRE_COPY
-            STOP_COPY -> STOP -> RESUMING
-            STOP_COPY -> STOP -> RUNNING_P2P
-            STOP_COPY -> STOP -> RUNNING_P2P -> RUNNING
-            """.split(separator: "\n").map { "\t *         \($0)\n" }.joined()
+        let oracle = Oracles.allFeaturesCombinationTransitions
+            .split(separator: "\n").map { "\t *         \($0)\n" }.joined()
         let combinations = "\t * If all optional features are supported then the coding will step\n"
             + "\t * through multiple states for these combination transitions:\n" + oracle
             + "\t *\n\t *  The following transitions are blocked:\n"

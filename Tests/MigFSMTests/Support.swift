@@ -50,3 +50,37 @@ func diagnostics(_ text: String, path: String = "t.fsm") -> String {
         return error.rendered
     }
 }
+
+/// Facts from the seeds that several tests compare against.
+enum Oracles {
+    /// The combination transitions the uAPI comment lists with all features
+    /// (seed 001; DOMAIN.md section 4), one per line, in its order.
+    static let allFeaturesCombinationTransitions = """
+        PRE_COPY -> PRE_COPY_P2P -> STOP_COPY
+        PRE_COPY -> RUNNING -> RUNNING_P2P
+        PRE_COPY -> RUNNING -> RUNNING_P2P -> STOP
+        PRE_COPY -> RUNNING -> RUNNING_P2P -> STOP -> RESUMING
+        PRE_COPY_P2P -> RUNNING_P2P -> RUNNING
+        PRE_COPY_P2P -> RUNNING_P2P -> STOP
+        PRE_COPY_P2P -> RUNNING_P2P -> STOP -> RESUMING
+        RESUMING -> STOP -> RUNNING_P2P
+        RESUMING -> STOP -> RUNNING_P2P -> PRE_COPY_P2P
+        RESUMING -> STOP -> RUNNING_P2P -> RUNNING
+        RESUMING -> STOP -> RUNNING_P2P -> RUNNING -> PRE_COPY
+        RESUMING -> STOP -> STOP_COPY
+        RUNNING -> RUNNING_P2P -> PRE_COPY_P2P
+        RUNNING -> RUNNING_P2P -> STOP
+        RUNNING -> RUNNING_P2P -> STOP -> RESUMING
+        RUNNING -> RUNNING_P2P -> STOP -> STOP_COPY
+        RUNNING_P2P -> RUNNING -> PRE_COPY
+        RUNNING_P2P -> STOP -> RESUMING
+        RUNNING_P2P -> STOP -> STOP_COPY
+        STOP -> RUNNING_P2P -> PRE_COPY_P2P
+        STOP -> RUNNING_P2P -> RUNNING
+        STOP -> RUNNING_P2P -> RUNNING -> PRE_COPY
+        STOP_COPY -> STOP -> RESUMING
+        STOP_COPY -> STOP -> RUNNING_P2P
+        STOP_COPY -> STOP -> RUNNING_P2P -> RUNNING
+
+        """
+}
