@@ -86,8 +86,29 @@ public struct GeneratedFileWriter: Sendable {
             throw GenerateError("cannot replace \(entry.destination): \(reason)"
                 + (done.isEmpty ? "; nothing was written" : "; already replaced: " + done.joined(separator: ", ")))
         }
+        removeTemporariesOfKilledRuns(files)
         let staleSet = Set(stale.map(\.path))
         return files.map { ($0, staleSet.contains($0.path) ? .written : .unchanged) }
+    }
+
+    /// Removes the temporary files a killed run left beside `files`
+    /// (`.NAME.migfsm-PID.tmp` whose process no longer exists). A run
+    /// killed before its renames leaves the old files and these; they are
+    /// hidden, never read, and the next successful run removes them.
+    func removeTemporariesOfKilledRuns(_ files: [GeneratedFile]) {
+        for file in files {
+            let destination = displayPath(file)
+            let folder = Self.parent(of: destination)
+            let name = destination.split(separator: "/").last.map(String.init) ?? destination
+            let prefix = ".\(name).migfsm-"
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+            for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
+                guard let pid = pid_t(entry.dropFirst(prefix.count).dropLast(4)) else { continue }
+                if kill(pid, 0) != 0 && errno == ESRCH {
+                    unlink((folder == "." ? "" : folder + "/") + entry)
+                }
+            }
+        }
     }
 
     // MARK: - POSIX

@@ -26,8 +26,8 @@ public struct CArrayDeclaration: Sendable {
             var position = index + 1
             while position < tokens.count, tokens[position].isPunctuator("[") {
                 let past = stream.indexPastClosing(from: position)
-                guard past <= tokens.count, past > position + 1 || past == tokens.count,
-                      past - position < 256 else { break }
+                // An unclosed `[` (at the end of the file) is no dimension.
+                guard tokens[past - 1].isPunctuator("]"), past - position < 256 else { break }
                 dimensions.append((position + 1)..<(past - 1))
                 position = past
             }

@@ -37,6 +37,12 @@ public struct DriverAudit: Sendable {
         } catch {
             throw DiagnosticList([error])
         }
+        return try read(text, model: model, features: features)
+    }
+
+    /// Audits a checked text (a C file or a patch) against `model` for `features`.
+    public static func read(_ text: SourceText, model: MigrationProtocol, features: FeatureSet) throws(DiagnosticList) -> DriverAudit {
+        let path = text.path
         let isPatch = PatchReader.isPatch(text)
         var sources: [CSource]
         if isPatch {

@@ -267,9 +267,17 @@ public enum Validator {
             return set
         }
 
-        func unknown(_ kind: String, _ name: String, among known: [String]) -> String {
+        /// How many more unknown names get a "did you mean": each search
+        /// reads every declared name, so a file with thousands of unknown
+        /// names among thousands of states would take quadratic time (no more
+        /// errors than these are shown anyway).
+        var suggestionsLeft = SpecReader.errorLimit
+
+        mutating func unknown(_ kind: String, _ name: String, among known: @autoclosure () -> [String]) -> String {
             var message = "unknown \(kind) '\(name)'"
-            if let suggestion = Suggestion.closest(to: name, among: known) {
+            guard suggestionsLeft > 0 else { return message }
+            suggestionsLeft -= 1
+            if let suggestion = Suggestion.closest(to: name, among: known()) {
                 message += "; did you mean '\(suggestion)'?"
             }
             return message

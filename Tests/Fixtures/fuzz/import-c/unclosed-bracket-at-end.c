@@ -1,0 +1,1 @@
+static const u8 table[
