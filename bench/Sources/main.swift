@@ -7,6 +7,7 @@ let suites: [(String, () -> [Benchmark])] = [
     ("spec", { SpecBenchmarks.all }),
     ("import", { ImportBenchmarks.all }),
     ("explore", { ExploreBenchmarks.all }),
+    ("robustness", { RobustnessBenchmarks.all }),
 ]
 
 let filter = CommandLine.arguments.dropFirst().first
