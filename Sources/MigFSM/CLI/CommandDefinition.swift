@@ -28,6 +28,8 @@ public struct CommandDefinition: Sendable {
         public var help: String
         /// For options that take a fixed set of values: the accepted ones.
         public var choices: [String]?
+        /// Whether the option may be given several times (`ParsedArguments.all`).
+        public var repeatable = false
 
         public static func flag(_ name: String, _ help: String) -> Option {
             Option(name: name, valueName: nil, help: help, choices: nil)
@@ -35,6 +37,11 @@ public struct CommandDefinition: Sendable {
 
         public static func value(_ name: String, _ valueName: String, _ help: String, choices: [String]? = nil) -> Option {
             Option(name: name, valueName: valueName, help: help, choices: choices)
+        }
+
+        /// An option that takes a value and may be given several times.
+        public static func repeated(_ name: String, _ valueName: String, _ help: String) -> Option {
+            Option(name: name, valueName: valueName, help: help, choices: nil, repeatable: true)
         }
     }
 
@@ -120,8 +127,8 @@ public struct CommandOutput: Sendable {
         if !text.hasSuffix("\n") { standardOutput += "\n" }
     }
 
-    public mutating func error(_ text: String) {
+    public mutating func error(_ text: String, terminator: Bool = true) {
         standardError += text
-        if !text.hasSuffix("\n") { standardError += "\n" }
+        if terminator && !text.hasSuffix("\n") { standardError += "\n" }
     }
 }

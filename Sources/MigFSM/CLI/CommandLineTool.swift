@@ -9,7 +9,7 @@ public enum CommandLineTool {
     /// Every subcommand, in the order `--help` lists them.
     public static let commands: [CommandDefinition] = [
         Commands.check, Commands.fmt, Commands.table, Commands.paths, Commands.arcs,
-        Commands.explore,
+        Commands.explore, Commands.export,
         Commands.importC, Commands.auditDriver,
         Commands.generate, Commands.diff, Commands.graph, Commands.doc,
     ]

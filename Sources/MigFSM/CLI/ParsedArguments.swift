@@ -4,8 +4,13 @@ public struct ParsedArguments: Sendable {
     public var positionals: [String] = []
     public var values: [String: String] = [:]
     public var flags: Set<String> = []
+    /// Every value of a repeatable option, in command-line order.
+    public var lists: [String: [String]] = [:]
 
     public subscript(option: String) -> String? { values[option] }
+
+    /// Every value given for `option` (a repeatable one), in order.
+    public func all(_ option: String) -> [String] { lists[option] ?? values[option].map { [$0] } ?? [] }
 
     public func has(_ flag: String) -> Bool { flags.contains(flag) }
 
@@ -61,7 +66,11 @@ public struct ParsedArguments: Sendable {
             if let choices = option.choices, !choices.contains(value) {
                 throw UsageError("option '\(name)' takes one of: \(choices.joined(separator: ", ")); got '\(value)'")
             }
-            if parsed.values[name] != nil { throw UsageError("option '\(name)' is given twice") }
+            parsed.lists[name, default: []].append(value)
+            if parsed.values[name] != nil {
+                if option.repeatable { continue }
+                throw UsageError("option '\(name)' is given twice")
+            }
             parsed.values[name] = value
         }
         let required = command.positionals.filter { !$0.isOptional }.count

@@ -28,6 +28,16 @@ public struct MigrationProtocol: Hashable, Sendable {
     /// Per state: the group whose session it shares (`states.count + group
     /// index`), or its own ID. Moving inside one domain keeps the session.
     public var sessionDomains: [Int]
+    /// `p2p-initiator`: the states in which a device may still initiate
+    /// peer-to-peer DMA, in declaration order (empty: not declared).
+    public var p2pInitiators: [StateID] = []
+    /// `frozen`: the states whose internal state must not change, in
+    /// declaration order (empty: not declared).
+    public var frozen: [FrozenState] = []
+
+    /// Whether the spec says which states may initiate P2P DMA and which
+    /// must not be written to: what multi-device P2P safety checks.
+    public var declaresP2P: Bool { !p2pInitiators.isEmpty && !frozen.isEmpty }
 
     /// The union of all declared feature flags.
     public var allFeatures: FeatureSet {
@@ -124,5 +134,19 @@ public struct MigrationProtocol: Hashable, Sendable {
     /// `A -> B -> C`
     public func describe(path: [StateID]) -> String {
         path.map { states[$0].name }.joined(separator: " -> ")
+    }
+}
+
+/// A state whose internal state must not change while it holds it (no
+/// peer may DMA into the device): `frozen STOP` or, for a state that
+/// receives data, `frozen RESUMING after-write` (frozen only once data was
+/// written to its session).
+public struct FrozenState: Hashable, Sendable {
+    public var state: StateID
+    public var afterWrite: Bool
+
+    public init(state: StateID, afterWrite: Bool) {
+        self.state = state
+        self.afterWrite = afterWrite
     }
 }

@@ -136,6 +136,8 @@ public enum Validator {
             let pathRule = buildPathRule(statements, groups: groups)
             let invariants = buildInvariants(statements, states: resolvedStates, index: stateIndex, groups: groups, features: features)
 
+            let (initiators, frozen) = buildP2P(statements, states: resolvedStates, index: stateIndex, errorState: errorState)
+
             guard diagnostics.isEmpty, let protocolName, let errorState, let resetState = resetStates.first else {
                 return nil
             }
@@ -143,12 +145,75 @@ public enum Validator {
             for (groupIndex, group) in groups.enumerated() {
                 for member in group.members { domains[member] = resolvedStates.count + groupIndex }
             }
-            return MigrationProtocol(
+            var model = MigrationProtocol(
                 name: protocolName.text, sourcePath: path, naming: naming,
                 features: resolvedFeatures, states: resolvedStates, groups: groups, arcs: arcs,
                 blocked: Set(blocked), blockedInOrder: blocked, pathRule: pathRule,
                 invariants: invariants, errorState: errorState, resetState: resetState,
                 sessionDomains: domains)
+            model.p2pInitiators = initiators
+            model.frozen = frozen
+            return model
+        }
+
+        /// `p2p-initiator` and `frozen` (P2P safety is checked only when a
+        /// spec states both): each at most once, known states,
+        /// no state twice or in both, never the error state, `after-write`
+        /// only on a state that receives data (a resuming session).
+        mutating func buildP2P(
+            _ statements: [(statement: Statement, location: SourceLocation)], states: [State],
+            index: [String: StateID], errorState: StateID?
+        ) -> ([StateID], [FrozenState]) {
+            var initiators: [StateID] = []
+            var frozen: [FrozenState] = []
+            var firstInitiator: SourceLocation?
+            var firstFrozen: SourceLocation?
+            var listed: [StateID: (String, SourceLocation)] = [:]
+            func add(_ name: Name, _ statement: String) -> StateID? {
+                guard let id = resolveState(name, states: states, index: index) else { return nil }
+                if let (other, location) = listed[id] {
+                    error(name.location, other == statement
+                        ? "'\(name.text)' is listed twice in '\(statement)'"
+                        : "'\(name.text)' cannot be both '\(other)' and '\(statement)'",
+                        note: .init(location, "'\(name.text)' is listed in '\(other)' here"))
+                    return nil
+                }
+                if id == errorState {
+                    error(name.location, "the error state cannot be '\(statement)': a device in it does nothing until reset")
+                    return nil
+                }
+                listed[id] = (statement, name.location)
+                return id
+            }
+            for (statement, location) in statements {
+                switch statement {
+                case .p2pInitiator(let names):
+                    if let first = firstInitiator {
+                        error(location, "duplicate 'p2p-initiator' statement", note: .init(first, "first stated here"))
+                        continue
+                    }
+                    firstInitiator = location
+                    initiators += names.compactMap { add($0, "p2p-initiator") }
+                case .frozen(let members):
+                    if let first = firstFrozen {
+                        error(location, "duplicate 'frozen' statement", note: .init(first, "first stated here"))
+                        continue
+                    }
+                    firstFrozen = location
+                    for member in members {
+                        guard let id = add(member.state, "frozen") else { continue }
+                        if member.afterWrite && states[id].session != .resuming {
+                            error(member.state.location,
+                                "'after-write' needs a state that receives data (session resuming); '\(member.state.text)' does not")
+                            continue
+                        }
+                        frozen.append(FrozenState(state: id, afterWrite: member.afterWrite))
+                    }
+                default:
+                    break
+                }
+            }
+            return (initiators, frozen)
         }
 
         mutating func buildFeatures(_ statements: [(statement: Statement, location: SourceLocation)]) -> [Feature] {

@@ -66,6 +66,11 @@ public enum SpecFormatter {
             var text = "invariant path " + join(states, " -> ")
             if let features { text += " with " + join(features, " | ") }
             return text
+        case .p2pInitiator(let states):
+            return "p2p-initiator " + join(states, ", ")
+        case .frozen(let members):
+            return "frozen " + members.map { $0.state.text + ($0.afterWrite ? " after-write" : "") }
+                .joined(separator: ", ")
         }
     }
 

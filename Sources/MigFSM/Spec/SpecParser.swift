@@ -7,6 +7,7 @@ public enum SpecParser {
     /// The statement keywords, for "did you mean" suggestions.
     public static let keywords = [
         "protocol", "feature", "state", "group", "blocked", "path", "invariant",
+        "p2p-initiator", "frozen",
     ] + NamingKey.allCases.map(\.rawValue)
 
     public static func parse(_ source: SourceText) -> (SpecSyntax, [Diagnostic]) {
@@ -76,6 +77,15 @@ public enum SpecParser {
             return .pathRule(try pathRule(&cursor))
         case "invariant":
             return .invariant(try invariant(&cursor))
+        case "p2p-initiator":
+            return .p2pInitiator(try cursor.names("a state name", separatedBy: .comma))
+        case "frozen":
+            var members: [FrozenSyntax] = []
+            repeat {
+                let state = try cursor.name("a state name")
+                members.append(FrozenSyntax(state: state, afterWrite: cursor.take(keyword: "after-write")))
+            } while cursor.take(.comma)
+            return .frozen(members)
         default:
             if let key = NamingKey(rawValue: keyword.text) {
                 return .naming(key, try cursor.name("a C or Swift identifier"))

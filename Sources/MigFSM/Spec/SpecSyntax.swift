@@ -62,6 +62,24 @@ public enum Statement: Hashable, Sendable {
     case pathRule(PathRuleSyntax)
     /// `invariant sink ERROR`, ...
     case invariant(InvariantSyntax)
+    /// `p2p-initiator RUNNING, PRE_COPY`: the states in which a device may
+    /// still initiate peer-to-peer DMA.
+    case p2pInitiator([Name])
+    /// `frozen STOP, STOP_COPY, RESUMING after-write`: the states whose
+    /// internal state must not change (no DMA into the device), a member
+    /// marked `after-write` only once data was written to its session.
+    case frozen([FrozenSyntax])
+}
+
+/// One member of a `frozen` statement: `STOP`, or `RESUMING after-write`.
+public struct FrozenSyntax: Hashable, Sendable {
+    public var state: Name
+    public var afterWrite: Bool
+
+    public init(state: Name, afterWrite: Bool) {
+        self.state = state
+        self.afterWrite = afterWrite
+    }
 }
 
 /// The naming statements: how generated code spells the protocol.

@@ -1,6 +1,8 @@
 extension Commands {
     /// `migfsm explore SPEC [--driver FILE] [--features A,B] [--json]`:
-    /// exhaustive fault-injection model checking of a driver and its user.
+    /// exhaustive fault-injection model checking of a driver and its user;
+    /// with `--devices N`, of several devices in one VM under a free user or
+    /// a `--policy`.
     public static let explore = CommandDefinition(
         name: "explore",
         summary: "Explore every user action and injected fault against a driver model.",
@@ -14,15 +16,37 @@ extension Commands {
             property holds, 1 on a violation or a bad spec or driver file, 2 for
             usage errors.
 
+            With --devices N: N devices in one VM, each with its driver and feature
+            set, driven by a free user (any action on any device) or by a --policy;
+            checks every single-device property on every device and, with a policy,
+            p2p-safety and belief-consistency. Devices with the same driver and
+            feature set are interchangeable under a free user (symmetry reduction,
+            off with --no-symmetry). A progress line goes to standard error when it
+            is a terminal.
+
             EXAMPLE: migfsm explore Specs/vfio-v2.fsm --driver Specs/drivers/nvme-rfc.driver
+            EXAMPLE: migfsm explore Specs/vfio-v2.fsm --devices 3 --policy Specs/policies/qemu-source.policy
             """,
         positionals: [spec],
         options: [
-            .value("--driver", "FILE", "a driver file (default: a correct driver with every fault)"),
-            features, .flag("--json", "print JSON"),
+            multiDriver, multiFeatures, .flag("--json", "print JSON"),
+            devicesOption, policyOption,
+            .value("--max-states", "N", "with --devices: stop after N states (the verdict is then incomplete)"),
+            .flag("--no-symmetry", "with --devices: keep interchangeable devices apart"),
         ],
         run: { arguments, output in
-            withSpec("explore", arguments, &output) { model, sets, output throws(ParsedArguments.UsageError) in
+            if arguments["--devices"] != nil || arguments["--policy"] != nil {
+                return exploreDevices(arguments, &output)
+            }
+            for option in ["--driver", "--features"] where arguments.all(option).count > 1 {
+                output.error("migfsm explore: error: option '\(option)' is given twice (several values need --devices)\nhint: run 'migfsm explore --help'")
+                return .usage
+            }
+            for option in ["--max-states", "--no-symmetry"] where arguments[option] != nil || arguments.has(option) {
+                output.error("migfsm explore: error: \(option) needs --devices\nhint: run 'migfsm explore --help'")
+                return .usage
+            }
+            return withSpec("explore", arguments, &output) { model, sets, output throws(ParsedArguments.UsageError) in
                 var driver = DriverDescription.standard(featureSets: sets)
                 var selected = sets
                 let path = arguments["--driver"]
@@ -54,4 +78,36 @@ extension Commands {
                 return report.holds ? .success : .failure
             }
         })
+
+    /// `explore --devices N`: the several-device search.
+    static func exploreDevices(_ arguments: ParsedArguments, _ output: inout CommandOutput) -> ExitStatus {
+        guard let model = load(arguments.positionals[0], &output) else { return .failure }
+        do throws(ParsedArguments.UsageError) {
+            let count = try deviceCount(arguments) ?? 1
+            var maxStates: Int?
+            if let raw = arguments["--max-states"] {
+                guard let value = Int(raw), value >= 1 else {
+                    throw .init("--max-states takes a positive number; got '\(raw)'")
+                }
+                maxStates = value
+            }
+            if arguments.has("--json") { throw .init("--json is not supported with --devices yet") }
+            guard let explorer = try multiExplorer(
+                arguments, model, count: count, symmetry: !arguments.has("--no-symmetry"), &output)
+            else { return .failure }
+            let progress = terminalProgress
+            let exploration = explorer.run(maxStates: maxStates, progress: progress)
+            if progress != nil { output.error("\r\u{1B}[K", terminator: false) }
+            let report = MultiReport(
+                explorer: explorer, policyPath: arguments["--policy"], maxStates: maxStates, exploration: exploration)
+            output.standardOutput += report.rendered
+            if exploration.incomplete, let maxStates {
+                output.error("migfsm explore: error: the search hit --max-states \(maxStates) with \(exploration.queue) states still queued; it is incomplete")
+            }
+            return report.holds ? .success : .failure
+        } catch {
+            output.error("migfsm explore: error: \(error.message)\nhint: run 'migfsm explore --help'")
+            return .usage
+        }
+    }
 }

@@ -1,0 +1,94 @@
+/// What `migfsm explore --devices N` found: the devices, the user (free or
+/// a policy), the size of the search, and a shortest trace across devices
+/// per violated property.
+public struct MultiReport: Sendable {
+    public var explorer: MultiExplorer
+    public var policyPath: String?
+    public var maxStates: Int?
+    public var exploration: MultiExploration
+
+    public init(explorer: MultiExplorer, policyPath: String?, maxStates: Int?, exploration: MultiExploration) {
+        self.explorer = explorer
+        self.policyPath = policyPath
+        self.maxStates = maxStates
+        self.exploration = exploration
+    }
+
+    public var holds: Bool { exploration.violations == 0 && !exploration.incomplete }
+
+    /// The properties checked: per device, and of the VM.
+    public var properties: [MultiProperty] {
+        var list: [MultiProperty] = []
+        if explorer.checksP2P { list.append(.p2pSafety) }
+        if explorer.policy != nil { list.append(.beliefConsistency) }
+        return list + ExploreProperty.allCases.map(MultiProperty.device)
+    }
+
+    public var rendered: String {
+        let model = explorer.model
+        let count = explorer.devices.count
+        var text = "explore \(model.name): \(count) device\(count == 1 ? "" : "s"), "
+        if let policy = explorer.policy {
+            text += "policy \(policy.name)" + (policyPath.map { " (\($0))" } ?? "") + "\n"
+        } else {
+            text += "free user (any action on any device at any time)\n"
+        }
+        for (index, device) in explorer.devices.enumerated() {
+            let driver = device.driverPath.map { "driver \(device.driver.name) (\($0))" } ?? "driver default"
+            text += "  device \(index + 1): \(driver), \(model.describe(device.features))\n"
+        }
+        let run = exploration
+        let reduction: String
+        if explorer.symmetry && !explorer.classes.isEmpty {
+            reduction = "symmetry reduction: interchangeable devices sorted"
+        } else if explorer.policy != nil {
+            reduction = "no symmetry reduction: the policy orders the devices"
+        } else {
+            reduction = explorer.classes.isEmpty ? "no interchangeable devices" : "symmetry reduction off"
+        }
+        let violations = run.violations
+        text += "\(run.states) states (\(reduction)), \(run.transitions) transitions, depth \(run.depth), "
+            + "\(properties.count) properties checked, \(violations) violation\(violations == 1 ? "" : "s"), "
+            + ExploreReport.milliseconds(run.seconds) + "\n"
+        if explorer.policy != nil && !explorer.checksP2P {
+            text += "note: the spec declares no 'p2p-initiator'/'frozen' states: p2p-safety is not checked\n"
+        }
+        for counterexample in run.counterexamples {
+            text += "\n" + Self.render(counterexample)
+        }
+        if run.incomplete, let maxStates {
+            text += "\nexplore: stopped at --max-states \(maxStates) with \(run.queue) states queued; "
+                + "the search is incomplete: raise --max-states to finish it\n"
+        } else if violations == 0 {
+            text += "\nexplore: every property holds on \(count) device\(count == 1 ? "" : "s")\n"
+        } else {
+            text += "\nexplore: \(violations) violation\(violations == 1 ? "" : "s") on \(count) device\(count == 1 ? "" : "s")\n"
+        }
+        return text
+    }
+
+    public static func render(_ counterexample: MultiCounterexample) -> String {
+        let count = counterexample.steps.count
+        var text = "violation of \(counterexample.property.name): \(counterexample.message)\n"
+        text += "  property: \(counterexample.property.summary)\n"
+        text += "  shortest trace (\(count) action\(count == 1 ? "" : "s")):\n"
+        text += "    0. open: " + devices(counterexample.start) + "\n"
+        for step in counterexample.steps {
+            text += "    \(step.number). device \(step.device + 1): \(step.action)"
+                + (step.policy.map { "  [\($0)]" } ?? "") + "\n"
+            for event in step.events {
+                text += "         " + (event.kind == .quirk ? "quirk " : "") + event.text + "\n"
+            }
+            if let after = step.after {
+                text += "       -> \(step.result); now " + devices(after) + "\n"
+            } else {
+                text += "       -> \(step.result)\n"
+            }
+        }
+        return text
+    }
+
+    static func devices(_ list: [String]) -> String {
+        list.enumerated().map { "device \($0.offset + 1): \($0.element)" }.joined(separator: " | ")
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import XCTest
+@testable import MigFSM
+
+/// Several devices in one VM: symmetry, policies, P2P safety, the spec's
+/// P2P statements, policy-file diagnostics, and the cross-check with SPIN.
+final class MultiExploreTests: XCTestCase {
+    let model = Repository.vfio
+    let all = Repository.vfio.set("STOP_COPY", "P2P", "PRE_COPY")
+
+    var noFaults: DriverDescription {
+        var driver = DriverDescription.standard(featureSets: model.validFeatureSets)
+        driver.faultsOfAllArcs = []
+        driver.resetWhileLocked = false
+        driver.name = "no-faults"
+        return driver
+    }
+
+    func explorer(_ count: Int, policy: String? = nil, driver: DriverDescription? = nil, symmetry: Bool = true) throws -> MultiExplorer {
+        let setup = DeviceSetup(
+            driver: driver ?? .standard(featureSets: model.validFeatureSets),
+            driverPath: driver == nil ? nil : "t.driver", features: all)
+        let loaded = try policy.map { path throws(DiagnosticList) in
+            try PolicyReader.load(path: Repository.path("Specs/policies/\(path).policy"), model: model)
+        }
+        return try XCTUnwrap(MultiExplorer(model: model, devices: Array(repeating: setup, count: count), policy: loaded, symmetry: symmetry))
+    }
+
+    func testTheSpecDeclaresWhichStatesInitiateAndWhichAreFrozen() {
+        XCTAssertEqual(model.p2pInitiators.map { model.states[$0].name }, ["RUNNING", "PRE_COPY"])
+        XCTAssertEqual(model.frozen.map { model.states[$0.state].name + ($0.afterWrite ? " after-write" : "") },
+                       ["STOP", "STOP_COPY", "RESUMING after-write"])
+    }
+
+    func testP2PStatementDiagnostics() {
+        let base = SpecDiagnosticsTests.valid
+        XCTAssertEqual(diagnostics(base + "p2p-initiator RUNNING\nfrozen STOP, SAVE\n"), "")
+        // One without the other is valid: p2p-safety is then not checked.
+        XCTAssertEqual(diagnostics(base + "p2p-initiator RUNNING\n"), "")
+        XCTAssertEqual(diagnostics(base + "p2p-initiator RUNNING\nfrozen STOP, RUNING\n"),
+            "t.fsm:14:14: error: unknown state 'RUNING'; did you mean 'RUNNING'?\n")
+        XCTAssertEqual(diagnostics(base + "p2p-initiator RUNNING\nfrozen STOP, RUNNING\n"), """
+            t.fsm:14:14: error: 'RUNNING' cannot be both 'p2p-initiator' and 'frozen'
+            t.fsm:13:15: note: 'RUNNING' is listed in 'p2p-initiator' here
+
+            """)
+        XCTAssertEqual(diagnostics(base + "p2p-initiator RUNNING\nfrozen STOP after-write\n"),
+            "t.fsm:14:8: error: 'after-write' needs a state that receives data (session resuming); 'STOP' does not\n")
+        XCTAssertEqual(diagnostics(base + "p2p-initiator ERROR\nfrozen STOP\n"),
+            "t.fsm:13:15: error: the error state cannot be 'p2p-initiator': a device in it does nothing until reset\n")
+        XCTAssertEqual(diagnostics(base + "p2p-initiator RUNNING\nfrozen STOP\nfrozen SAVE\n"), """
+            t.fsm:15:1: error: duplicate 'frozen' statement
+            t.fsm:14:1: note: first stated here
+
+            """)
+        XCTAssertEqual(diagnostics(base + "p2p-initiator RUNNING\nfrozen STOP,\n"),
+            "t.fsm:14:13: error: expected a state name at end of line\n")
+    }
+
+    func testFmtKeepsTheP2PStatements() throws {
+        let source = try SourceText(path: "t.fsm", bytes: Array("frozen  STOP ,STOP_COPY,RESUMING   after-write\np2p-initiator RUNNING,PRE_COPY\n".utf8))
+        let syntax = try SpecReader.parse(source)
+        XCTAssertEqual(SpecFormatter.format(syntax),
+            "frozen STOP, STOP_COPY, RESUMING after-write\np2p-initiator RUNNING, PRE_COPY\n")
+    }
+
+    func testSymmetryReductionCountsMultisets() throws {
+        // 20 device states each: 20^N ordered, C(20 + N - 1, N) multisets.
+        for (count, reduced, full) in [(1, 20, 20), (2, 210, 400), (3, 1540, 8000)] {
+            XCTAssertEqual(try explorer(count).run().states, reduced, "N = \(count) reduced")
+            XCTAssertEqual(try explorer(count, symmetry: false).run().states, full, "N = \(count) unreduced")
+        }
+        XCTAssertEqual(try explorer(3).run().violations, 0)
+    }
+
+    func testMaxStatesStopsWithAClearMessage() {
+        let result = runCLI("explore", Repository.path("Specs/vfio-v2.fsm"), "--devices", "3", "--max-states", "100")
+        XCTAssertEqual(result.status, .failure)
+        XCTAssertTrue(result.err.contains("the search hit --max-states 100 with"), result.err)
+        XCTAssertTrue(result.out.contains("the search is incomplete: raise --max-states to finish it"), result.out)
+    }
+
+    func testTheNaivePolicyIsCaughtWithoutAnyFault() throws {
+        let run = try explorer(2, policy: "naive-stop", driver: noFaults).run()
+        XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety"])
+        let trace = MultiReport.render(run.counterexamples[0])
+        XCTAssertEqual(trace, """
+            violation of p2p-safety: device 1 in STOP must not change, while device 2 in RUNNING may initiate P2P DMA
+              property: no device is in a frozen state while a peer is in a state that may initiate P2P DMA
+              shortest trace (1 action):
+                0. open: device 1: RUNNING, sessions: none, FD: none; believed RUNNING | device 2: RUNNING, sessions: none, FD: none; believed RUNNING
+                1. device 1: request STOP (1)  [policy: event vm-stop, main, line 11]
+                     RUNNING -> RUNNING_P2P
+                     RUNNING_P2P -> STOP
+                   -> success; now device 1: STOP, sessions: none, FD: none; believed STOP | device 2: RUNNING, sessions: none, FD: none; believed RUNNING
+
+            """)
+    }
+
+    func testTheQEMUPoliciesHoldWithoutFaults() throws {
+        for policy in ["qemu-source", "qemu-destination"] {
+            for count in 1...3 {
+                let run = try explorer(count, policy: policy, driver: noFaults).run()
+                XCTAssertEqual(run.violations, 0, "\(policy), \(count) devices")
+            }
+        }
+    }
+
+    func testTheQEMUPoliciesUnderFaults() throws {
+        for policy in ["qemu-source", "qemu-destination"] {
+            let run = try explorer(2, policy: policy).run()
+            XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety", "belief-consistency"], policy)
+        }
+        // Without the deferred reset, only the recovery's reset remains.
+        var driver = DriverDescription.standard(featureSets: model.validFeatureSets)
+        driver.resetWhileLocked = false
+        let run = try explorer(2, policy: "qemu-source", driver: driver).run()
+        XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety"])
+    }
+
+    func testPolicyDiagnostics() {
+        func errors(_ text: String) -> String {
+            do throws(DiagnosticList) {
+                _ = try PolicyReader.read(text: text, path: "p.policy", model: model)
+                return ""
+            } catch {
+                return error.rendered
+            }
+        }
+        XCTAssertEqual(errors("policy p\nevent e\nmain STOP recover ERROR\n"), "")
+        XCTAssertEqual(errors("policy p\nmain STOP recover ERROR\n"),
+            "p.policy:2:1: error: 'main' outside an event; start one with 'event NAME'\n")
+        XCTAssertEqual(errors("event e\nmain STOP\n"),
+            "p.policy:2:10: error: a request needs 'recover STATE' (QEMU's recover state; 'recover ERROR' resets at once)\n")
+        XCTAssertEqual(errors("event e\nmain STPO recover ERROR\n"),
+            "p.policy:2:6: error: unknown state 'STPO'; did you mean 'STOP'?\n")
+        XCTAssertEqual(errors("event e\nmain ERROR recover STOP\n"),
+            "p.policy:2:6: error: the error state 'ERROR' can never be requested or assumed\n")
+        XCTAssertEqual(errors("event e\nprepare STOP with P2Q recover ERROR\n"),
+            "p.policy:2:19: error: unknown feature 'P2Q'; did you mean 'P2P'?\n")
+        XCTAssertEqual(errors("event e\nmain write recover STOP\n"),
+            "p.policy:2:12: error: expected 'with', 'without' or 'from', found 'recover'\n")
+        XCTAssertEqual(errors("event e on-failure\nevent f on-failure\n"), """
+            p.policy:2:7: error: a second 'on-failure' event
+            p.policy:1:7: note: the 'on-failure' event is declared here
+
+            """)
+        XCTAssertEqual(errors("evnt e\n"), "p.policy:1:1: error: unknown keyword 'evnt'; did you mean 'event'?\n")
+        XCTAssertEqual(errors("policy p\n"), "p.policy: error: no 'event' line: a policy runs at least one VM event\n")
+        XCTAssertEqual(errors("protocol other\nevent e\n"),
+            "p.policy:1:10: error: the policy is written for protocol 'other', but the spec is 'vfio-v2'\n")
+    }
+
+    func testCLIDeviceSelectors() {
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        let nvme = Repository.path("Specs/drivers/nvme-rfc.driver")
+        let result = runCLI("explore", spec, "--devices", "2", "--driver", "2:\(nvme)")
+        XCTAssertTrue(result.out.contains("device 2: driver nvme-rfc"), result.out)
+        XCTAssertTrue(result.out.contains("device 1: driver default, {STOP_COPY, P2P, PRE_COPY}"), result.out)
+        XCTAssertEqual(runCLI("explore", spec, "--devices", "2", "--driver", "3:\(nvme)").status, .usage)
+        XCTAssertEqual(runCLI("explore", spec, "--devices", "99").status, .usage)
+        XCTAssertEqual(runCLI("explore", spec, "--driver", nvme, "--driver", nvme).status, .usage)
+    }
+
+    // MARK: - SPIN
+
+    /// Runs SPIN on the export; returns (errors, states stored).
+    func spin(_ arguments: [String], in directory: URL) throws -> (errors: Int, states: Int) {
+        let file = directory.appendingPathComponent("model.pml").path
+        var output = CommandOutput()
+        XCTAssertEqual(CommandLineTool.run(["export", "--promela"] + arguments + ["--out", file], output: &output), .success, output.standardError)
+        func shell(_ command: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", command]
+            process.currentDirectoryURL = directory
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        _ = try shell("spin -a model.pml && cc -O2 -DSAFETY -DNOREDUCE -o pan pan.c")
+        let report = try shell("./pan -m100000 -c0 -E")
+        func number(before marker: String) -> Int? {
+            guard let line = report.split(separator: "\n").first(where: { $0.contains(marker) }) else { return nil }
+            return Int(line.split(separator: " ").first { Int($0) != nil } ?? "")
+        }
+        let errors = report.split(separator: "\n").first { $0.contains("errors:") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") }
+        return (try XCTUnwrap(errors, report), try XCTUnwrap(number(before: "states, stored"), report))
+    }
+
+    func testSPINAgreesOnVerdictsAndStates() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/spin") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/spin") else {
+            throw XCTSkip("spin is not installed (apt-get install spin; CI installs it)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migfsm-spin-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        for count in 1...3 {
+            let ours = try explorer(count, symmetry: false).run()
+            let theirs = try spin([spec, "--devices", "\(count)"], in: directory)
+            XCTAssertEqual(theirs.states, ours.states, "free user, \(count) devices")
+            XCTAssertEqual(theirs.errors == 0, ours.violations == 0, "free user, \(count) devices")
+        }
+        // Policies: verdicts (SPIN's states include the processes' program
+        // counters). gcc -O2 takes about 30 s per model: two devices only.
+        for count in [2] {
+            for policy in ["naive-stop", "qemu-source", "qemu-destination"] {
+                let ours = try explorer(count, policy: policy).run()
+                let theirs = try spin([spec, "--devices", "\(count)", "--policy", Repository.path("Specs/policies/\(policy).policy")], in: directory)
+                XCTAssertEqual(theirs.errors == 0, ours.violations == 0, "\(policy), \(count) devices")
+            }
+        }
+    }
+}
