@@ -31,12 +31,7 @@ public struct DriverAudit: Sendable {
 
     /// Reads a C file or a patch and audits it against `model` for `features`.
     public static func load(path: String, model: MigrationProtocol, features: FeatureSet) throws(DiagnosticList) -> DriverAudit {
-        let text: SourceText
-        do throws(Diagnostic) {
-            text = try SourceText.load(path: path)
-        } catch {
-            throw DiagnosticList([error])
-        }
+        let text = try SourceText.read(path: path)
         return try read(text, model: model, features: features)
     }
 

@@ -12,12 +12,7 @@ public struct KernelCodeImport: Sendable {
 
     /// Reads `path` against `model`; throws every error found, in file order.
     public static func load(path: String, model: MigrationProtocol) throws(DiagnosticList) -> KernelCodeImport {
-        let text: SourceText
-        do throws(Diagnostic) {
-            text = try SourceText.load(path: path)
-        } catch {
-            throw DiagnosticList([error])
-        }
+        let text = try SourceText.read(path: path)
         return try read(CSource(text), model: model)
     }
 

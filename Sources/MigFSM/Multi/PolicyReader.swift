@@ -17,49 +17,23 @@ public enum PolicyReader {
     public static let keywords = ["policy", "protocol", "assume", "reset-assumes", "event", "prepare", "main"]
 
     public static func load(path: String, model: MigrationProtocol) throws(DiagnosticList) -> Policy {
-        let source: SourceText
-        do {
-            source = try SourceText.load(path: path)
-        } catch {
-            throw DiagnosticList([error])
-        }
-        return try read(source, model: model)
+        try read(try SourceText.read(path: path), model: model)
     }
 
     /// Reads text as if from `path`.
     public static func read(text: String, path: String, model: MigrationProtocol) throws(DiagnosticList) -> Policy {
-        let source: SourceText
-        do {
-            source = try SourceText(path: path, bytes: Array(text.utf8))
-        } catch {
-            throw DiagnosticList([error])
-        }
-        return try read(source, model: model)
+        try read(try SourceText.read(text: text, path: path), model: model)
     }
 
     public static func read(_ source: SourceText, model: MigrationProtocol) throws(DiagnosticList) -> Policy {
         var reader = Reader(model: model, path: source.path)
-        for number in 1...max(1, source.lines.count) where number <= source.lines.count {
-            let lexed = Lexer.lex(source, line: number)
-            if let error = lexed.error {
-                reader.diagnostics.append(error)
-                continue
-            }
-            if lexed.tokens.isEmpty { continue }
-            var cursor = LineCursor(
-                tokens: lexed.tokens, file: source.path, line: number,
-                endColumn: source.lines[number - 1].count + 1)
-            do {
-                try reader.statement(&cursor)
-                try cursor.expectEnd()
-            } catch {
-                reader.diagnostics.append(error)
-            }
+        let lineErrors = LineOrientedReader.statements(in: source) { cursor throws(Diagnostic) in
+            try reader.statement(&cursor)
         }
+        reader.diagnostics += lineErrors
         let policy = reader.finish()
         guard reader.diagnostics.isEmpty else {
-            let sorted = reader.diagnostics.sorted { $0.location < $1.location }
-            throw DiagnosticList(SpecReader.limited(sorted, path: source.path))
+            throw LineOrientedReader.failure(reader.diagnostics, in: source)
         }
         return policy
     }

@@ -120,3 +120,24 @@ public struct SourceText: Sendable {
         return Substring(decoding: bytes[range], as: UTF8.self)
     }
 }
+
+extension SourceText {
+    /// `load(path:)` for a reader: its error as the one-entry
+    /// `DiagnosticList` every reader throws.
+    public static func read(path: String) throws(DiagnosticList) -> SourceText {
+        do {
+            return try SourceText.load(path: path)
+        } catch {
+            throw DiagnosticList([error])
+        }
+    }
+
+    /// In-memory text checked as if read from `path`, for a reader.
+    public static func read(text: String, path: String) throws(DiagnosticList) -> SourceText {
+        do {
+            return try SourceText(path: path, bytes: Array(text.utf8))
+        } catch {
+            throw DiagnosticList([error])
+        }
+    }
+}

@@ -8,32 +8,19 @@ public enum SpecReader {
 
     /// Reads, parses and validates a file.
     public static func load(path: String) throws(DiagnosticList) -> MigrationProtocol {
-        let source: SourceText
-        do {
-            source = try SourceText.load(path: path)
-        } catch {
-            throw DiagnosticList([error])
-        }
-        return try read(source)
+        try read(try SourceText.read(path: path))
     }
 
     /// Parses and validates text, as if read from `path`.
     public static func read(text: String, path: String) throws(DiagnosticList) -> MigrationProtocol {
-        let source: SourceText
-        do {
-            source = try SourceText(path: path, bytes: Array(text.utf8))
-        } catch {
-            throw DiagnosticList([error])
-        }
-        return try read(source)
+        try read(try SourceText.read(text: text, path: path))
     }
 
     public static func read(_ source: SourceText) throws(DiagnosticList) -> MigrationProtocol {
         let (syntax, parseErrors) = SpecParser.parse(source)
         let (model, validationErrors) = Validator.validate(syntax)
         guard parseErrors.isEmpty, let model else {
-            let all = (parseErrors + validationErrors).sorted { $0.location < $1.location }
-            throw DiagnosticList(limited(all, path: source.path))
+            throw LineOrientedReader.failure(parseErrors + validationErrors, in: source)
         }
         return model
     }
@@ -41,7 +28,7 @@ public enum SpecReader {
     /// Parses without validating, for `fmt`.
     public static func parse(_ source: SourceText) throws(DiagnosticList) -> SpecSyntax {
         let (syntax, errors) = SpecParser.parse(source)
-        if !errors.isEmpty { throw DiagnosticList(limited(errors, path: source.path)) }
+        if !errors.isEmpty { throw LineOrientedReader.failure(errors, in: source) }
         return syntax
     }
 

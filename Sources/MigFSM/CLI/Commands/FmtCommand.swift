@@ -16,13 +16,8 @@ extension Commands {
             let path = arguments.positionals[0]
             let source: SourceText
             let syntax: SpecSyntax
-            do throws(Diagnostic) {
-                source = try SourceText.load(path: path)
-            } catch {
-                output.error(error.rendered)
-                return .failure
-            }
             do throws(DiagnosticList) {
+                source = try SourceText.read(path: path)
                 syntax = try SpecReader.parse(source)
             } catch {
                 output.error(error.rendered)
