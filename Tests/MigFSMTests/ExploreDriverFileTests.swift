@@ -92,7 +92,7 @@ final class ExploreDriverFileTests: XCTestCase {
     func testProtocolAndLookup() {
         XCTAssertEqual(errors("protocol vfio-v3\nflags STOP_COPY\nlookup fast\nlookup spec\nlookup kernel"), """
             t.driver:1:10: error: the driver is written for protocol 'vfio-v3', but the spec is 'vfio-v2'
-            t.driver:3:8: error: unknown lookup 'fast'; expected 'spec', 'kernel' or 'generated'
+            t.driver:3:8: error: unknown lookup 'fast'; expected 'spec', 'kernel', 'kernel-unguarded' or 'generated'
             t.driver:5:1: error: duplicate 'lookup' line
             t.driver:4:8: note: the first 'lookup' line is here
 

@@ -120,13 +120,14 @@ final class ExploreTests: XCTestCase {
         XCTAssertEqual(report.explorations[0].states, 10)
     }
 
-    /// `lookup kernel` runs vfio_mig_get_next_state() as written: its skip
-    /// loop never leaves ERROR, so a blocked request hangs (what `migfsm
-    /// check` reports as kernel-lookup).
-    func testKernelLookupHangsOnBlockedRequests() {
+    /// `lookup kernel-unguarded` runs vfio_mig_get_next_state() as kernels
+    /// before the June 2026 fix wrote it: its skip loop never leaves ERROR,
+    /// so a blocked request hangs (what `migfsm check` notes as
+    /// unguarded-kernel-lookup). Today's guarded loop refuses it.
+    func testUnguardedKernelLookupHangsOnBlockedRequests() {
         let report = exploreDriver("""
             flags STOP_COPY | PRE_COPY
-            lookup kernel
+            lookup kernel-unguarded
             arc required
             """)
         let found = report.explorations[0].counterexamples
@@ -138,7 +139,9 @@ final class ExploreTests: XCTestCase {
         ])
         XCTAssertNil(found[0].steps[1].after)
         // Without PRE_COPY there is no blocked request: kernel and spec agree.
-        XCTAssertEqual(exploreDriver("flags STOP_COPY | P2P\nlookup kernel\narc required\nfault all stays, error, after-session\nfault reset-while-locked").violations, 0)
+        XCTAssertEqual(exploreDriver("flags STOP_COPY | P2P\nlookup kernel-unguarded\narc required\nfault all stays, error, after-session\nfault reset-while-locked").violations, 0)
+        // The guarded loop stops at ERROR and refuses the blocked request.
+        XCTAssertEqual(exploreDriver("flags STOP_COPY | PRE_COPY\nlookup kernel\narc required\nfault all stays, error, after-session\nfault reset-while-locked").violations, 0)
     }
 
     func testCodecRoundTripsEveryDeviceState() {

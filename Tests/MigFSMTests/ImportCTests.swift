@@ -55,7 +55,7 @@ final class ImportCTests: XCTestCase {
         XCTAssertEqual(code.kernel.entries, built.entries)
         XCTAssertEqual(code.kernel.masks, built.masks)
         let report = ImportReport(code: code, model: model)
-        let check = Checker.check(model).results.first { $0.name == "kernel-lookup" }
+        let check = Checker.check(model).results.first { $0.name == "unguarded-kernel-lookup" }
         XCTAssertEqual(report.divergences.map(\.message), check?.findings.map(\.message))
         XCTAssertEqual(report.divergences.map(\.walked), [["ERROR", "ERROR"], ["ERROR", "ERROR"], ["ERROR", "ERROR"]])
         XCTAssertEqual(report.divergences.map(\.kind), [.neverEnds, .neverEnds, .neverEnds])

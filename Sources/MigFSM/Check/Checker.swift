@@ -7,7 +7,7 @@ public enum Checker {
     /// The built-in checks, in report order; the spec's invariants follow.
     public static let builtInChecks = [
         "ties", "required-arcs", "path-consistency", "session-safety",
-        "kernel-lookup", "generated-lookup", "group-readings",
+        "kernel-lookup", "unguarded-kernel-lookup", "generated-lookup", "group-readings",
     ]
 
     public static func check(_ model: MigrationProtocol, rule: PathRule? = nil) -> CheckReport {

@@ -4,6 +4,10 @@ extension Checker {
     /// (current, requested) pair including unsupported and out-of-range
     /// values, must (a) terminate, (b) give the per-feature-set next state,
     /// (c) only yield required arcs, (d) refuse exactly what the spec refuses.
+    ///
+    /// `kernel-lookup` proves the kernel's loop as upstream has it now
+    /// (guarded at the error state); `unguarded-kernel-lookup` is a note
+    /// naming the requests on which kernels without the guard never return.
     static func kernelLookupChecks(_ paths: ProtocolPaths) -> [CheckResult] {
         guard let full = paths.full, let kernel = KernelTable(paths: full) else {
             let summary = "state values exceed \(KernelTable.maximumSize - 1): no kernel table"
@@ -12,11 +16,31 @@ extension Checker {
             }
         }
         return [
-            lookupCheck("kernel-lookup", paths, kernel, kernel.lookup,
+            lookupCheck("kernel-lookup", paths, kernel, { kernel.lookup(flags: $0, current: $1, requested: $2) },
                         proven: "terminates and agrees with every feature set's paths"),
+            unguardedLoopNote(paths, kernel),
             lookupCheck("generated-lookup", paths, kernel, kernel.generatedLookup,
                         proven: "terminates and agrees for every flags value"),
         ]
+    }
+
+    /// What the skip loop without the error guard does with this spec's
+    /// table: the requests it never returns from, as a note (the finding
+    /// about a given kernel belongs to `import-c` on its vfio_main.c).
+    static func unguardedLoopNote(_ paths: ProtocolPaths, _ kernel: KernelTable) -> CheckResult {
+        let (divergences, cases) = lookupDivergences(
+            paths, kernel, { kernel.lookup(flags: $0, current: $1, requested: $2, loop: .unguarded) })
+        let hangs = divergences.filter { $0.kind == .neverEnds }
+        let name = "unguarded-kernel-lookup"
+        guard !hangs.isEmpty else {
+            return CheckResult(name: name, verdict: .holds,
+                summary: "the skip loop also ends without the error guard (\(cases) lookups)")
+        }
+        let error = paths.model.states[paths.model.errorState].name
+        let summary = "kernels whose skip loop lacks the '!= \(error)' guard hang on "
+            + "\(hangs.count) request\(hangs.count == 1 ? "" : "s") (vfio_mig_get_next_state() never returns)"
+        return CheckResult(name: name, verdict: .note, summary: summary,
+                           findings: hangs.map { CheckResult.Finding(features: nil, $0.message) })
     }
 
     /// The flags values to try: every combination of the declared bits.

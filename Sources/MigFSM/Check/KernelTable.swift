@@ -84,14 +84,28 @@ public struct KernelTable: Sendable {
         case cycle(visited: [UInt32])
     }
 
-    /// The kernel's lookup, exactly as specified: the skip loop runs while
-    /// the entry's mask is not contained in the flags, with no other exit.
-    public func lookup(flags: UInt32, current: UInt32, requested: UInt32) -> Outcome {
+    /// The two skip loops real kernels have had.
+    public enum SkipLoop: String, Hashable, Sendable, CaseIterable {
+        /// `while (*next_fsm != VFIO_DEVICE_STATE_ERROR && mask not within
+        /// flags)`: upstream since June 2026, and in the 6.12 stable trees.
+        case guarded
+        /// `while (mask not within flags)`: from PRE_COPY's introduction
+        /// (v6.2) until the June 2026 fix. The error state's mask is never
+        /// within the flags, so a table entry naming it is read forever.
+        case unguarded
+    }
+
+    /// The kernel's lookup (`vfio_mig_get_next_state()`): refuse an
+    /// out-of-range or unsupported current or requested state, read the
+    /// table, skip the states the device lacks with `loop`, refuse at the
+    /// error state. A skip loop that comes back to an entry it read never
+    /// ends, reported as `.cycle` rather than looped.
+    public func lookup(flags: UInt32, current: UInt32, requested: UInt32, loop: SkipLoop = .guarded) -> Outcome {
         guard Int(current) < size, Int(requested) < size,
               supported(current, flags), supported(requested, flags) else { return .refused(visited: []) }
         var next = entry(current, requested)
         var visited = [next]
-        while !supported(next, flags) {
+        while !(loop == .guarded && next == errorValue) && !supported(next, flags) {
             next = entry(next, requested)
             if visited.contains(next) {
                 visited.append(next)

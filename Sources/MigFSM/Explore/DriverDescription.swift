@@ -83,9 +83,13 @@ public enum DriverQuirk: String, Hashable, Sendable, CaseIterable {
 public enum LookupSource: String, Hashable, Sendable, CaseIterable {
     /// The spec's table for the device's feature set (`PathTable`).
     case spec
-    /// The kernel's single combined table with the skip loop, exactly as
-    /// `vfio_mig_get_next_state()` writes it (`KernelTable.lookup`).
+    /// The kernel's single combined table with the skip loop, as
+    /// `vfio_mig_get_next_state()` writes it today: the loop stops at the
+    /// error state (`KernelTable.lookup`, `.guarded`).
     case kernel
+    /// The same, as kernels from v6.2 until the June 2026 fix write it: the
+    /// skip loop has no error guard (`.unguarded`).
+    case kernelUnguarded = "kernel-unguarded"
     /// The same table with the lookup migfsm emits, which stops skipping
     /// at the error state (`KernelTable.generatedLookup`).
     case generated

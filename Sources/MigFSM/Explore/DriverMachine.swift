@@ -256,9 +256,15 @@ public struct DriverMachine: Sendable {
     func lookup(_ current: StateID, _ request: Request) -> Lookup {
         if let kernel {
             let flags = features.rawValue, value = model.states[current].value
-            let outcome = driver.lookup == .kernel
-                ? kernel.lookup(flags: flags, current: value, requested: request.value)
-                : kernel.generatedLookup(flags: flags, current: value, requested: request.value)
+            let outcome: KernelTable.Outcome
+            switch driver.lookup {
+            case .kernelUnguarded:
+                outcome = kernel.lookup(flags: flags, current: value, requested: request.value, loop: .unguarded)
+            case .kernel:
+                outcome = kernel.lookup(flags: flags, current: value, requested: request.value)
+            case .spec, .generated:
+                outcome = kernel.generatedLookup(flags: flags, current: value, requested: request.value)
+            }
             switch outcome {
             case .next(let value, _):
                 guard let state = stateByValue[value] else { return .refused("the table names value \(value)") }

@@ -77,10 +77,10 @@ public enum DriverReader {
             case "flags":
                 try flagsLine(&cursor)
             case "lookup":
-                let value = try cursor.name("'spec', 'kernel' or 'generated'")
+                let value = try cursor.name("'spec', 'kernel', 'kernel-unguarded' or 'generated'")
                 guard let source = LookupSource(rawValue: value.text) else {
                     throw Diagnostic.error(at: value.location,
-                        "unknown lookup '\(value.text)'; expected 'spec', 'kernel' or 'generated'")
+                        "unknown lookup '\(value.text)'; expected 'spec', 'kernel', 'kernel-unguarded' or 'generated'")
                 }
                 if let first = lookup {
                     throw Diagnostic.error(at: keyword.location, "duplicate 'lookup' line",

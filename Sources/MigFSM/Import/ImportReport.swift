@@ -22,7 +22,10 @@ public struct ImportReport: Sendable {
         let flags = features.map { [$0.rawValue] } ?? Checker.flagValues(model)
         self.flags = flags
         let kernel = code.kernel
-        (divergences, lookups) = Checker.lookupDivergences(paths, kernel, kernel.lookup, flags: flags)
+        // The loop as it was before the June 2026 fix, until the function
+        // itself is read from the file.
+        (divergences, lookups) = Checker.lookupDivergences(
+            paths, kernel, { kernel.lookup(flags: $0, current: $1, requested: $2, loop: .unguarded) }, flags: flags)
     }
 
     public var agrees: Bool { divergences.isEmpty }
