@@ -17,6 +17,7 @@
 #include <linux/bug.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
 
@@ -224,12 +225,12 @@ static inline int vfio_mig_fsm_next_state(u32 migration_flags,
 					  enum vfio_device_mig_state new_fsm,
 					  enum vfio_device_mig_state *next_fsm)
 {
-	if (WARN_ON(cur_fsm >= VFIO_MIG_FSM_NUM_STATES ||
+	if (WARN_ON(cur_fsm >= ARRAY_SIZE(vfio_mig_fsm_table) ||
 		    (vfio_mig_fsm_state_flags[cur_fsm] & migration_flags) !=
 			    vfio_mig_fsm_state_flags[cur_fsm]))
 		return -EINVAL;
 
-	if (new_fsm >= VFIO_MIG_FSM_NUM_STATES ||
+	if (new_fsm >= ARRAY_SIZE(vfio_mig_fsm_table) ||
 	    (vfio_mig_fsm_state_flags[new_fsm] & migration_flags) !=
 		    vfio_mig_fsm_state_flags[new_fsm])
 		return -EINVAL;

@@ -63,7 +63,8 @@ public struct KernelHeaderEmitter: Sendable {
         var text = "/* SPDX-License-Identifier: GPL-2.0-only */\n"
         text += CLayout.blockComment([about, "", provenance, "", "  " + regenerateCommand])
         text += "#ifndef \(upper)_H\n#define \(upper)_H\n\n"
-        let includes = ["linux/bug.h", "linux/build_bug.h", "linux/errno.h", "linux/types.h",
+        // <linux/kernel.h> for ARRAY_SIZE(), which every kernel version has there.
+        let includes = ["linux/bug.h", "linux/build_bug.h", "linux/errno.h", "linux/kernel.h", "linux/types.h",
                         Self.uapiHeader(for: naming) ?? "linux/vfio.h"]
         for include in includes.sorted() { text += "#include <\(include)>\n" }
         return text
@@ -147,11 +148,13 @@ public struct KernelHeaderEmitter: Sendable {
             "u32 migration_flags", "\(state) cur_fsm", "\(state) new_fsm", "\(state) *next_fsm",
         ])
         text += "{\n"
-        text += "\tif (WARN_ON(cur_fsm >= \(sizeName) ||\n"
+        // ARRAY_SIZE(), as upstream: comparing the enum with another enum's
+        // constant is -Wenum-compare in -Wall.
+        text += "\tif (WARN_ON(cur_fsm >= ARRAY_SIZE(\(tableName)) ||\n"
         text += "\t\t    (\(flags)[cur_fsm] & migration_flags) !=\n"
         text += "\t\t\t    \(flags)[cur_fsm]))\n"
         text += "\t\treturn -EINVAL;\n\n"
-        text += "\tif (new_fsm >= \(sizeName) ||\n"
+        text += "\tif (new_fsm >= ARRAY_SIZE(\(tableName)) ||\n"
         text += "\t    (\(flags)[new_fsm] & migration_flags) !=\n"
         text += "\t\t    \(flags)[new_fsm])\n"
         text += "\t\treturn -EINVAL;\n\n"
