@@ -122,6 +122,32 @@ final class EmitSwiftModuleTests: XCTestCase {
         XCTAssertEqual(MigrationFSM.stateFlags, [0xFFFF_FFFF, 1, 1, 1, 1, 3, 5, 7])
     }
 
+    /// Every public symbol of the module, enum cases included, has a doc
+    /// comment right above it.
+    func testEveryPublicSymbolIsDocumented() {
+        let lines = vfioGenerated.contents("Swift/VFIOMigrationFSM.swift").components(separatedBy: "\n")
+        var undocumented: [String] = []
+        var declarations = 0
+        var inPrivateEnum = false
+        for (index, line) in lines.enumerated() {
+            let code = line.trimmingCharacters(in: .whitespaces)
+            // The cases of an enum that is not public are not public.
+            if code.hasPrefix("enum ") { inPrivateEnum = true }
+            if inPrivateEnum {
+                if code == "}" { inPrivateEnum = false }
+                continue
+            }
+            let isCase = code.hasPrefix("case ") && !code.contains(":") && !code.contains("(")
+            guard code.hasPrefix("public ") || isCase else { continue }
+            declarations += 1
+            if index == 0 || !lines[index - 1].trimmingCharacters(in: .whitespaces).hasPrefix("///") {
+                undocumented.append("line \(index + 1): \(code)")
+            }
+        }
+        XCTAssertGreaterThan(declarations, 60)
+        XCTAssertEqual(undocumented, [])
+    }
+
     /// The module's Codable types read the committed table JSON, and what
     /// they read is the model.
     func testDocumentTypesDecodeTheTableJSON() throws {

@@ -12,10 +12,13 @@
 /// lines keep the length the kernel's own table has (up to 100 columns, as
 /// checkpatch allows); everything else stays within 80.
 public struct KernelHeaderEmitter: Sendable {
+    /// The protocol and its path tables.
     public let paths: ProtocolPaths
+    /// The proven table and masks the header writes.
     public let kernel: KernelTable
     /// The spec's file name, as the provenance comment names it.
     public let specName: String
+    /// The order of the table's rows and entries and of the masks.
     public let layout: KernelTableLayout
 
     /// The uAPI header whose enum and flags the kernel header uses, for
@@ -25,6 +28,7 @@ public struct KernelHeaderEmitter: Sendable {
         naming.cEnum == "vfio_device_mig_state" ? "linux/vfio.h" : nil
     }
 
+    /// The header of `paths` over `kernel`, laid out by value unless `layout` says otherwise.
     public init(paths: ProtocolPaths, kernel: KernelTable, specName: String, layout: KernelTableLayout? = nil) {
         self.paths = paths
         self.kernel = kernel
@@ -49,6 +53,7 @@ public struct KernelHeaderEmitter: Sendable {
     /// The command that regenerates the header in a kernel tree.
     public var regenerateCommand: String { "migfsm generate \(specName) --kernel-patch LINUX_TREE" }
 
+    /// The header's text.
     public func render() -> String {
         [prologue(), assertions(), UAPIComment(paths: paths).cComment() + nextStateTable(), flagsTable(),
          lookupFunction(), "#endif /* \(upper)_H */\n"]

@@ -6,11 +6,14 @@
 /// that decode `migfsm table --json`. Swift users depend on this module,
 /// never on the generator.
 public struct SwiftSourceEmitter: Sendable {
+    /// The protocol and its path tables.
     public let paths: ProtocolPaths
+    /// The proven table and masks the module holds.
     public let kernel: KernelTable
     /// The spec's file name, as the banner names it.
     public let specName: String
 
+    /// The module of `paths` over `kernel`.
     public init(paths: ProtocolPaths, kernel: KernelTable, specName: String) {
         self.paths = paths
         self.kernel = kernel
@@ -19,6 +22,7 @@ public struct SwiftSourceEmitter: Sendable {
 
     var model: MigrationProtocol { paths.model }
 
+    /// The module's source.
     public func render() -> String {
         [header(), stateType(), featureType(), arcType(), refusalType(), machine(), SwiftTableDocument.source]
             .joined(separator: "\n")

@@ -15,6 +15,7 @@ public enum TableJSON {
     /// reader bumps it.
     public static let formatVersion = 1
 
+    /// The document of `paths`.
     public static func document(_ paths: ProtocolPaths) -> JSONValue {
         let model = paths.model
         let names = { (set: FeatureSet) in JSONValue.array(model.featureNames(set).map(JSONValue.string)) }
@@ -53,6 +54,7 @@ public enum TableJSON {
         ])
     }
 
+    /// The document as printed, newline-terminated.
     public static func render(_ paths: ProtocolPaths) -> String {
         document(paths).rendered() + "\n"
     }

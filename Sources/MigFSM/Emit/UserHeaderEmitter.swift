@@ -10,11 +10,14 @@
 /// `<errno.h>`), kernel style: clean under `checkpatch.pl --strict` and the
 /// kernel's `.clang-format`.
 public struct UserHeaderEmitter: Sendable {
+    /// The protocol and its path tables.
     public let paths: ProtocolPaths
+    /// The proven table and masks the header writes.
     public let kernel: KernelTable
     /// The spec's file name, as the provenance comment names it.
     public let specName: String
 
+    /// The header of `paths` over `kernel`.
     public init(paths: ProtocolPaths, kernel: KernelTable, specName: String) {
         self.paths = paths
         self.kernel = kernel
@@ -35,6 +38,7 @@ public struct UserHeaderEmitter: Sendable {
     var errorName: String { naming.cState(model.states[model.errorState]) }
     var elementType: String { kernel.size > 256 ? "unsigned short" : "unsigned char" }
 
+    /// The header's text.
     public func render() -> String {
         [prologue(), declarations(), UAPIComment(paths: paths).cComment() + nextStateTable(), flagsTable(),
          lookupFunction(), "#endif /* \(upper)_H */\n"]

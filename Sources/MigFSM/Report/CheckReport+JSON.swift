@@ -10,6 +10,7 @@ extension CheckReport {
     /// reader bumps it.
     public static let jsonFormatVersion = 1
 
+    /// The report as the `--json` document.
     public var json: JSONValue {
         let model = self.model
         let names = { (set: FeatureSet) in JSONValue.array(model.featureNames(set).map(JSONValue.string)) }

@@ -13,6 +13,7 @@ public struct FindingRule: Hashable, Sendable {
     /// The severity findings of this kind usually have.
     public var severity: Finding.Severity
 
+    /// A rule for findings of kind `id`.
     public init(id: String, summary: String, help: String, severity: Finding.Severity = .error) {
         self.id = id
         self.summary = summary

@@ -4,6 +4,7 @@
 ///
 ///     drivers/vfio/vfio_main.c:740:19: error: {STOP_COPY, PRE_COPY} STOP_COPY -> PRE_COPY: the skip loop never ends ... [never-ends]
 extension ImportReport {
+    /// One finding per divergence, at the next-state table.
     public var findings: [Finding] {
         divergences.map { divergence in
             Finding(kind: divergence.kind.rawValue, severity: .error, location: code.table.location,

@@ -13,9 +13,12 @@
 public struct SARIFLog: Sendable {
     /// The tool that found things.
     public struct Tool: Hashable, Sendable {
+        /// `tool.driver.name`.
         public var name: String
+        /// `tool.driver.version`.
         public var version: String
 
+        /// A tool by name and version.
         public init(name: String, version: String) {
             self.name = name
             self.version = version
@@ -28,7 +31,9 @@ public struct SARIFLog: Sendable {
     /// The schema the log names, as the OASIS standard publishes it.
     public static let schemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
+    /// The tool the run names.
     public let tool: Tool
+    /// One result each, in this order.
     public let findings: [Finding]
     /// The rules known for the findings' kinds; a kind without one gets a
     /// rule that only names it.
@@ -36,6 +41,7 @@ public struct SARIFLog: Sendable {
     /// The folder URIs are relative to; `nil` keeps paths as given.
     public let workingDirectory: String?
 
+    /// A log of `findings` by `tool`, with `rules` for their kinds.
     public init(tool: Tool = .migfsm, findings: [Finding], rules: [FindingRule], workingDirectory: String? = nil) {
         self.tool = tool
         self.findings = findings
@@ -54,6 +60,7 @@ public struct SARIFLog: Sendable {
         return all
     }
 
+    /// The log: render it with `rendered()`.
     public var json: JSONValue {
         let catalogue = self.catalogue
         var index: [String: Int] = [:]

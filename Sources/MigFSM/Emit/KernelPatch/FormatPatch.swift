@@ -109,10 +109,10 @@ struct FormatPatch {
                 }
             }
             var name = file.path
-            if name.count > nameWidth { name = "..." + name.suffix(nameWidth - 3) }
+            if name.count > nameWidth { name = "..." + name.suffix(max(nameWidth - 3, 0)) }
             let number = String(total)
-            text += " " + name + String(repeating: " ", count: nameWidth - name.count) + " | "
-                + String(repeating: " ", count: numberWidth - number.count) + number
+            text += " " + name + String(repeating: " ", count: max(nameWidth - name.count, 0)) + " | "
+                + String(repeating: " ", count: max(numberWidth - number.count, 0)) + number
                 + (total > 0 ? " " : "") + String(repeating: "+", count: plus) + String(repeating: "-", count: minus) + "\n"
         }
         text += " \(files.count) file\(files.count == 1 ? "" : "s") changed"
