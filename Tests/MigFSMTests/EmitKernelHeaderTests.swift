@@ -62,6 +62,43 @@ final class EmitKernelHeaderTests: XCTestCase {
         XCTAssert(run.errors.contains("VFIO_DEVICE_STATE_RUNNING == 2"), run.errors)
     }
 
+    /// What a kernel build with W=1 and C=1 (sparse) would say of the
+    /// header, as far as a build against shims of the kernel's headers can
+    /// tell: nothing. (A real `make W=1 C=1` needs a configured full tree.)
+    func testSparseAndExtraWarningsAreSilent() throws {
+        let uapi = try String(contentsOfFile: KernelTree.path("include/uapi/linux/vfio.h"), encoding: .utf8)
+        let folder = try EmitScratchFolder("kernel-sparse")
+        defer { folder.remove() }
+        for (path, text) in try KernelLookupHarness.shim(uapi: uapi) { try folder.write(path, text) }
+        try folder.write("vfio_mig_fsm.h", Self.header)
+        try folder.write("use.c", """
+            #include "kernel.h"
+            #include "vfio_mig_fsm.h"
+
+            int use(u32 flags, enum vfio_device_mig_state cur, enum vfio_device_mig_state new,
+            	enum vfio_device_mig_state *next);
+
+            int use(u32 flags, enum vfio_device_mig_state cur, enum vfio_device_mig_state new,
+            	enum vfio_device_mig_state *next)
+            {
+            	return vfio_mig_fsm_next_state(flags, cur, new, next);
+            }
+
+            """)
+        // The warnings W=1 adds that apply to a header of tables and an
+        // inline function, on top of -Wall -Wextra.
+        let gcc = try runEmitProgram([emitCCompiler, "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+                                      "-Wmissing-prototypes", "-Wstrict-prototypes", "-Wold-style-definition",
+                                      "-Wmissing-declarations", "-Wunused-const-variable=2", "-Wshadow", "-Wcast-align",
+                                      "-c", "-I", folder.path, folder.file("use.c"), "-o", folder.file("use.o")])
+        XCTAssertEqual(gcc.status, 0, gcc.errors)
+        let available = try? runEmitProgram(["sparse", "--version"])
+        try XCTSkipUnless(available?.status == 0, "no sparse: install sparse to run the kernel's C=1 checker")
+        let sparse = try runEmitProgram(["sparse", "-Wsparse-all", "-I", folder.path, folder.file("use.c")])
+        XCTAssertEqual(sparse.status, 0, sparse.errors)
+        XCTAssertEqual(sparse.output + sparse.errors, "")
+    }
+
     func testCheckpatchStrictIsClean() throws {
         for (name, text) in [("vfio_mig_fsm.h", Self.header), ("vfio_mig_fsm_user.h", Self.userHeader)] {
             let report = try KernelStyleTools.checkpatch(text, name: name)
