@@ -1,14 +1,17 @@
 import Foundation
 
 extension Commands {
-    /// `migfsm generate SPEC [--out DIR] [--check]`: write the C header,
-    /// the Swift source and the JSON tables of a proven spec.
+    /// `migfsm generate SPEC [--out DIR] [--check]`: write the C headers,
+    /// the Swift source and the JSON tables of a proven spec; with
+    /// `--kernel-patch LINUX_TREE`, print the kernel patch instead.
     public static let generate = CommandDefinition(
         name: "generate",
-        summary: "Write the C header, Swift source and JSON tables of a spec.",
+        summary: "Write the C headers, Swift source and JSON tables of a spec, or its kernel patch.",
         discussion: """
             Writes, under DIR (default: Generated): C/<c-prefix>.h, the kernel's
-            table with a lookup proven by 'migfsm check'; Swift/<swift-module>.swift,
+            table with its lookup (proven by 'migfsm check') for user space;
+            C/kernel/<c-prefix>.h, the same for the kernel (VFIO specs);
+            Swift/<swift-module>.swift,
             a dependency-free Swift module; <protocol>.json, as 'migfsm table --json';
             docs/<protocol>.md, as 'migfsm doc'; and proposals/<name>.txt, the
             'migfsm diff' of each proposals/<name>.fsm beside the spec.
