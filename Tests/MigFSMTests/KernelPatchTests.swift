@@ -275,6 +275,23 @@ final class KernelPatchTests: XCTestCase {
         XCTAssert(unknown.err.contains("/drivers/vfio/vfio_main.c:672:1: error: the body of vfio_mig_get_next_state() is not upstream's"),
                   unknown.err)
 
+        // A spec named otherwise than the VFIO uAPI has no kernel header.
+        try empty.write("tiny.fsm", """
+            protocol tiny
+            feature STOP_COPY = 1 << 0 mandatory
+            state ERROR = 0 error
+            state STOP = 1 needs STOP_COPY
+            state RUNNING = 2 needs STOP_COPY reset
+            RUNNING -> STOP
+            STOP -> RUNNING
+            path shortest
+
+            """)
+        let tiny = runCLI("generate", empty.file("tiny.fsm"), "--kernel-patch", empty.path)
+        XCTAssertEqual(tiny.status, .failure)
+        XCTAssertEqual(tiny.err, "\(empty.file("tiny.fsm")): error: the spec's C names are not the VFIO uAPI's "
+            + "(c-enum tiny_state): it has no kernel header to patch in\n")
+
         XCTAssertEqual(runCLI("generate", spec, "--kernel-patch", empty.path, "--out", "x").status, .usage)
         XCTAssertEqual(runCLI("generate", spec, "--kernel-patch", empty.path, "--author", "nobody").status, .usage)
     }
@@ -294,5 +311,18 @@ final class KernelPatchTests: XCTestCase {
             """)
         let check = runCLI("generate", Repository.path("Specs/vfio-v2.fsm"), "--kernel-patch", tree.path, "--check")
         XCTAssertEqual(check.status, .failure, "--check fails while there is a patch")
+    }
+
+    /// A layout read from code is completed for the spec: unknown values
+    /// and repeats dropped, missing states appended by value, rows without
+    /// an order of their own take the first row's.
+    func testLayoutFromCodeIsCompleted() {
+        let model = Repository.vfio
+        let layout = KernelTableLayout(model: model, rows: [1, 9, 1, 0], columns: [1: [7, 1, 42]], masks: [3])
+        XCTAssertEqual(layout.rows, [1, 0, 2, 3, 4, 5, 6, 7])
+        XCTAssertEqual(layout.columns[1], [7, 1, 0, 2, 3, 4, 5, 6])
+        XCTAssertEqual(layout.columns[0], [7, 1, 0, 2, 3, 4, 5, 6])
+        XCTAssertEqual(layout.masks, [3, 0, 1, 2, 4, 5, 6, 7])
+        XCTAssertEqual(KernelTableLayout.byValue(model).rows, Array(0...7))
     }
 }
