@@ -45,8 +45,13 @@ bench_case() {
 
 echo "migfsm generate $spec, release build, wall time with process start ($runs runs each):"
 bench_case "migfsm --version (process start)" ':' "$bin" --version
-bench_case "generate (writes 3 files)" 'rm -rf "$out/fresh"' "$bin" generate "$spec" --out "$out/fresh"
-bench_case "generate (3 files unchanged)" ':' "$bin" generate "$spec" --out "$out/current"
+bench_case "generate (writes every file)" 'rm -rf "$out/fresh"' "$bin" generate "$spec" --out "$out/fresh"
+bench_case "generate (every file unchanged)" ':' "$bin" generate "$spec" --out "$out/current"
 bench_case "generate --check (current)" ':' "$bin" generate "$spec" --out "$out/current" --check
-bench_case "generate --check (3 files missing)" ':' "$bin" generate "$spec" --out "$out/none" --check
+bench_case "generate --check (every file missing)" ':' "$bin" generate "$spec" --out "$out/none" --check
+bench_case "check --format sarif" ':' "$bin" check "$spec" --format sarif
+# The kernel patch reads the tree's vfio_main.c (scripts/kernel-source).
+if tree=$(scripts/kernel-source 2>/dev/null); then
+    bench_case "generate --kernel-patch (6.12)" ':' "$bin" generate "$spec" --kernel-patch "$tree"
+fi
 exit $failed

@@ -113,7 +113,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(paths["STOP"]?["STOP"] as? [String], ["STOP"])
         // Keys keep their order: the document is byte-identical run to run.
         XCTAssertEqual(runCLI("table", spec, "--json").out, result.out)
-        XCTAssertTrue(result.out.hasPrefix("{\n  \"protocol\": \"vfio-v2\",\n  \"featureSets\": [\n    {\n      \"features\": [\"STOP_COPY\"],\n      \"flags\": 1,\n"), result.out)
+        XCTAssertTrue(result.out.hasPrefix("{\n  \"formatVersion\": 1,\n  \"protocol\": \"vfio-v2\",\n  \"states\": [\n"), result.out)
+        XCTAssertTrue(result.out.contains("  \"featureSets\": [\n    {\n      \"features\": [\"STOP_COPY\"],\n      \"flags\": 1,\n"), result.out)
     }
 
     func testASpecTooLargeForPathTablesIsAClearError() throws {

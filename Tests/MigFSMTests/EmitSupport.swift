@@ -117,10 +117,11 @@ extension GeneratedFiles {
 }
 
 /// What every lookup must give, from the model: the per-feature-set path
-/// table's next state by value, or `nil` (refused).
+/// table's next state by value, or `nil` (refused). Flag bits no feature
+/// has mean nothing, as in the kernel (DOMAIN.md section 5).
 func modelNextState(_ model: MigrationProtocol, _ paths: ProtocolPaths,
                     flags: UInt32, current: UInt32, target: UInt32) -> UInt32? {
-    let features = FeatureSet(rawValue: flags)
+    let features = FeatureSet(rawValue: flags & model.allFeatures.rawValue)
     guard model.isValid(features), let table = paths.table(for: features),
           let from = model.states.firstIndex(where: { $0.value == current }),
           let to = model.states.firstIndex(where: { $0.value == target }),

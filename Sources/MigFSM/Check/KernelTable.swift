@@ -4,7 +4,8 @@
 /// skips the states a device lacks.
 ///
 /// This is both what migfsm emits as C and what it checks: `lookup` runs the
-/// algorithm as the kernel writes it, `generatedLookup` as migfsm emits it.
+/// algorithm as the kernel writes it (either skip loop), `generatedLookup`
+/// as migfsm emits it (the guarded loop).
 public struct KernelTable: Sendable {
     public let model: MigrationProtocol
     /// Entries per row: the largest state value plus one.
@@ -116,22 +117,12 @@ public struct KernelTable: Sendable {
         return next == errorValue ? .refused(visited: visited) : .next(next, visited: visited)
     }
 
-    /// migfsm's emitted lookup: refuses flags that are not a valid feature
-    /// set, and stops skipping at the error state, so it ends for every
-    /// input by construction (at most `size` entries are read).
+    /// migfsm's emitted lookup (the C headers' and the Swift module's): the
+    /// kernel's, with the skip loop guarded at the error state, statement for
+    /// statement. Flag bits no mask has are ignored, as the kernel ignores
+    /// them. A loop that would never end is reported as `.cycle`, which
+    /// `generated-lookup` proves never happens before anything is emitted.
     public func generatedLookup(flags: UInt32, current: UInt32, requested: UInt32) -> Outcome {
-        guard model.isValid(FeatureSet(rawValue: flags)) else { return .refused(visited: []) }
-        guard Int(current) < size, Int(requested) < size,
-              supported(current, flags), supported(requested, flags) else { return .refused(visited: []) }
-        var next = entry(current, requested)
-        var visited = [next]
-        var budget = size
-        while next != errorValue && !supported(next, flags) {
-            budget -= 1
-            if budget == 0 { return .cycle(visited: visited) }
-            next = entry(next, requested)
-            visited.append(next)
-        }
-        return next == errorValue ? .refused(visited: visited) : .next(next, visited: visited)
+        lookup(flags: flags, current: current, requested: requested, loop: .guarded)
     }
 }

@@ -64,10 +64,13 @@ extension Checker {
         var divergences: [LookupDivergence] = []
         var cases = 0
         for flags in chosen ?? flagValues(model) {
-            let features = FeatureSet(rawValue: flags)
+            // The kernel ignores the bits no feature has: flags with such
+            // bits mean their declared bits.
+            let features = FeatureSet(rawValue: flags & model.allFeatures.rawValue)
             let table = model.isValid(features) ? paths.table(for: features) : nil
             let required = Set(table?.requiredArcs ?? [])
-            let subject = table != nil ? model.describe(features) : "flags 0x\(String(flags, radix: 16))"
+            var subject = table != nil ? model.describe(features) : "flags 0x\(String(flags, radix: 16))"
+            if table != nil && features.rawValue != flags { subject = "flags 0x\(String(flags, radix: 16)) \(subject)" }
             for current in values {
                 for requested in values {
                     cases += 1

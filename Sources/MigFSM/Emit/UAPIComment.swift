@@ -50,15 +50,25 @@ public struct UAPIComment: Sendable {
 
     // MARK: - Blocks
 
+    /// The arcs every feature set needs, then per optional feature set what
+    /// it adds, then what sets without a feature need instead, in the
+    /// kernel's words and order: "If P2P is supported then the driver must
+    /// also implement these FSM arcs:", "However, if PRE_COPY and P2P are
+    /// supported together then ...", "Without P2P the driver must implement:".
     static func arcBlocks(_ paths: ProtocolPaths) -> [Block] {
         let model = paths.model
         let tables = paths.tables
         guard let base = tables.first else { return [] }
         let arcsBySet = tables.map { Set($0.requiredArcs) }
         let common = arcsBySet.dropFirst().reduce(arcsBySet[0]) { $0.intersection($1) }
-        var blocks = [Block(
-            heading: ["The coding in this table requires the driver to implement", "FSM arcs:"],
-            items: sorted(common, model), separated: true)]
+        // Seed 000 counts the arcs of a protocol with one feature set; the
+        // kernel's multi-feature comment says "the following".
+        // Both with the kernel's line breaks.
+        let lead = tables.count == 1
+            ? ["The coding in this table requires the driver to implement \(common.count)", "FSM arcs:"]
+            : ["The coding in this table requires the driver to implement the", "following FSM arcs:"]
+        var blocks = [Block(heading: lead, items: sorted(common, model), separated: true)]
+        var without: [Block] = []
         let mandatory = base.features
         for (index, table) in tables.enumerated().dropFirst() {
             let set = table.features
@@ -73,7 +83,7 @@ public struct UAPIComment: Sendable {
             if previous.isEmpty {
                 lead = "If \(list(optional)) \(optional.count == 1 ? "is" : "are") supported then the driver must also implement these FSM arcs:"
             } else {
-                lead = "However, if \(list(optional)) are supported together then the driver must support these additional arcs beyond the \(list(previous)) arcs above:"
+                lead = "However, if \(list(new + previous)) are supported together then the driver must support these additional arcs beyond the \(list(previous)) arcs above:"
             }
             if added.isEmpty {
                 lead = "If \(list(optional)) \(optional.count == 1 ? "is" : "are") supported the driver needs no further FSM arcs."
@@ -81,12 +91,12 @@ public struct UAPIComment: Sendable {
             // The kernel glues "However, if ... together" to the block above.
             blocks.append(Block(heading: wrap(lead), items: sorted(added, model), separated: previous.isEmpty))
             if !removed.isEmpty {
-                blocks.append(Block(
+                without.append(Block(
                     heading: wrap("Without \(list(new)) the driver must implement:"),
-                    items: sorted(removed, model), separated: false))
+                    items: sorted(removed, model), separated: true))
             }
         }
-        return blocks
+        return blocks + without
     }
 
     /// The feature set a set's arcs are listed against: the set without its
@@ -105,8 +115,7 @@ public struct UAPIComment: Sendable {
         let combinations = full.combinationPaths
         guard !combinations.isEmpty else { return [] }
         let heading = paths.tables.count > 1
-            ? ["If all optional features are supported then the coding will step",
-               "through multiple states for these combination transitions:"]
+            ? wrap("The coding will step through multiple states for some combination transitions; if all optional features are supported, this means the following ones:")
             : ["The coding will step through multiple states for these combination",
                "transitions:"]
         return [Block(heading: heading, items: combinations.map { full.model.describe(path: $0) }, separated: true)]

@@ -61,6 +61,10 @@ extension BehaviourDiff {
         return names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
+    /// The version of the `--json` document's shape
+    /// (`schemas/diff.schema.json`); a change that can break a reader bumps it.
+    public static let jsonFormatVersion = 1
+
     /// The diff as JSON for tools: every field of the human form.
     public var json: JSONValue {
         let strings = { (names: [String]) in JSONValue.array(names.map(JSONValue.string)) }
@@ -69,6 +73,7 @@ extension BehaviourDiff {
             JSONValue.object([("from", .string(change.from)), ("to", .string(change.to)), ("old", path(change.old)), ("new", path(change.new))])
         }
         return .object([
+            ("formatVersion", .number(Self.jsonFormatVersion)),
             ("old", .string(oldPath)),
             ("new", .string(newPath)),
             ("identical", .bool(isIdentical)),

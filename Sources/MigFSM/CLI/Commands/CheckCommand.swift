@@ -1,3 +1,5 @@
+import Foundation
+
 extension Commands {
     /// `migfsm check SPEC`: validate the spec and run every proof.
     public static let check = CommandDefinition(
@@ -8,14 +10,35 @@ extension Commands {
             violation. Exit status: 0 when every check holds, 1 when one fails
             or the spec has errors, 2 for usage errors.
 
-            EXAMPLE: migfsm check Specs/vfio-v2.fsm
+            --format json (or --json) prints the verdicts as JSON
+            (schemas/check.schema.json); --format sarif prints the failing
+            checks and the notes as SARIF 2.1.0 results, located at the spec,
+            for code scanning. The exit status is the same in every format.
+
+            EXAMPLE: migfsm check Specs/vfio-v2.fsm --format sarif > migfsm.sarif
             """,
         positionals: [spec],
-        options: [groupRule],
+        options: [groupRule, outputFormat, .flag("--json", "print JSON (as --format json)")],
         run: { arguments, output in
+            let format: OutputFormat
+            do throws(ParsedArguments.UsageError) {
+                format = try OutputFormat(arguments)
+            } catch {
+                output.error("migfsm check: error: \(error.message)\nhint: run 'migfsm check --help'")
+                return .usage
+            }
             guard let model = load(arguments.positionals[0], &output) else { return .failure }
             let report = Checker.check(model, rule: rule(arguments, model))
-            output.print(report.rendered)
+            switch format {
+            case .text:
+                output.print(report.rendered)
+            case .json:
+                output.print(report.json.rendered())
+            case .sarif:
+                let log = SARIFLog(findings: report.findings, rules: FindingRule.checkRules,
+                                   workingDirectory: FileManager.default.currentDirectoryPath)
+                output.print(log.json.rendered())
+            }
             return report.allHold ? .success : .failure
         })
 }

@@ -8,6 +8,9 @@ public enum Commands {
         "--group-rule", "READING", "read every group rule 'literal' or 'contained'",
         choices: GroupReading.allCases.map(\.rawValue))
 
+    static let outputFormat = CommandDefinition.Option.value(
+        "--format", "FORMAT", "text (default), json or sarif", choices: OutputFormat.allCases.map(\.rawValue))
+
     /// Reads a spec whose path tables fit in memory, printing its errors on
     /// failure.
     static func load(_ path: String, _ output: inout CommandOutput) -> MigrationProtocol? {
@@ -105,5 +108,21 @@ extension String {
         while let first = slice.first, characters.contains(first) { slice.removeFirst() }
         while let last = slice.last, characters.contains(last) { slice.removeLast() }
         return String(slice)
+    }
+}
+
+/// How a command that reports findings prints them: `--format text|json|sarif`,
+/// `--json` being `--format json`.
+enum OutputFormat: String, CaseIterable {
+    case text, json, sarif
+
+    init(_ arguments: ParsedArguments) throws(ParsedArguments.UsageError) {
+        let named = arguments["--format"].flatMap(OutputFormat.init(rawValue:))
+        if arguments.has("--json") {
+            guard named == nil || named == .json else { throw .init("--json and --format \(named?.rawValue ?? "") disagree") }
+            self = .json
+        } else {
+            self = named ?? .text
+        }
     }
 }

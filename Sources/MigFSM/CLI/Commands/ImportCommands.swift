@@ -1,3 +1,5 @@
+import Foundation
+
 extension Commands {
     /// `migfsm import-c FILE.c --spec SPEC [--features A,B] [--json]`.
     public static let importC = CommandDefinition(
@@ -10,7 +12,8 @@ extension Commands {
             resolves names through the spec's C naming, and runs the kernel's
             lookup (skip loop included) for every flags value and request, as
             'check' does. Prints each divergence as: feature set, request,
-            entries walked, what the spec says. Exit status: 0 when the code
+            entries walked, what the spec says (--format sarif: as SARIF 2.1.0
+            results at the table, for code scanning). Exit status: 0 when the code
             agrees in every case, 1 on a divergence or an error in the file,
             2 for usage errors.
 
@@ -20,7 +23,8 @@ extension Commands {
         options: [
             .value("--spec", "SPEC", "the spec file (.fsm) (required)"),
             .value("--features", "A,B", "prove only this feature set's flags (default: every flags value)"),
-            .flag("--json", "print JSON"),
+            outputFormat,
+            .flag("--json", "print JSON (as --format json)"),
         ],
         run: { arguments, output in
             guard let specPath = arguments["--spec"] else {
@@ -29,8 +33,10 @@ extension Commands {
             }
             guard let model = load(specPath, &output) else { return .failure }
             let sets: [FeatureSet]
+            let format: OutputFormat
             do throws(ParsedArguments.UsageError) {
                 sets = try featureSets(arguments, model)
+                format = try OutputFormat(arguments)
             } catch {
                 output.error("migfsm import-c: error: \(error.message)\nhint: run 'migfsm import-c --help'")
                 return .usage
@@ -43,10 +49,15 @@ extension Commands {
                 return .failure
             }
             let report = ImportReport(code: code, model: model, features: arguments["--features"] != nil ? sets.first : nil)
-            if arguments.has("--json") {
-                output.print(report.json.rendered())
-            } else {
+            switch format {
+            case .text:
                 output.standardOutput += report.rendered
+            case .json:
+                output.print(report.json.rendered())
+            case .sarif:
+                let log = SARIFLog(findings: report.findings, rules: FindingRule.importRules,
+                                   workingDirectory: FileManager.default.currentDirectoryPath)
+                output.print(log.json.rendered())
             }
             return report.agrees ? .success : .failure
         })

@@ -72,8 +72,8 @@ extension Commands {
         ],
         run: { arguments, output in
             guard let model = load(arguments.positionals[0], &output) else { return .failure }
-            let label = GeneratedFiles.sourceLabel(model.sourcePath, currentDirectory: FileManager.default.currentDirectoryPath)
-            let file = ReviewFiles.doc(ProtocolPaths(model: model), sourceLabel: label)
+            let file = ReviewFiles.doc(ProtocolPaths(model: model), outputDirectory: arguments["--out"] ?? "Generated",
+                                       currentDirectory: FileManager.default.currentDirectoryPath)
             return writeOrCheck([file], arguments, &output, command: "doc")
         })
 }

@@ -1,0 +1,215 @@
+import Foundation
+
+/// `migfsm generate SPEC --kernel-patch LINUX_TREE`: the patch, in
+/// `git format-patch` form, that makes the tree's
+/// `drivers/vfio/vfio_main.c` use the generated kernel header.
+///
+/// On a tree with upstream's hand-written `vfio_mig_get_next_state()`, the
+/// patch adds `drivers/vfio/<c-prefix>.h` (the table laid out as the tree's
+/// own, rows and entries in its order) and makes the function call the
+/// header's lookup. On a tree an earlier patch converted, it updates the
+/// header, or is empty when the header is current. Either way the commit
+/// message says what is generated from what and how to regenerate, and
+/// lists every request the new code answers differently, found by running
+/// both lookups on every input class (`KernelLookupChange`): none, when
+/// the spec and the tree agree and the tree has the guarded loop.
+public struct KernelPatch: Sendable {
+    /// Why there is no patch.
+    public enum Failure: Error, Sendable {
+        /// The spec is not proven, or has no kernel table.
+        case unproven(GenerateError)
+        /// A file of the tree (or the spec) is not what the patch can change.
+        case input(DiagnosticList)
+    }
+
+    /// The `From:` and `Signed-off-by:` of a patch made without `--author`.
+    public static let placeholderAuthor = "Your Name <you@example.com>"
+
+    /// The patch; empty when the tree is already current.
+    public let text: String
+    /// One line saying what the patch does, or that none is needed.
+    public let summary: String
+    /// The requests the patched tree answers differently.
+    public let changes: [String]
+
+    /// Reads `tree` (as given: the patch's paths are relative to it).
+    public init(model: MigrationProtocol, tree: String, author: String = placeholderAuthor) throws(Failure) {
+        let (paths, kernel): (ProtocolPaths, KernelTable)
+        do throws(GenerateError) {
+            (paths, kernel) = try GeneratedFiles.proven(model)
+        } catch {
+            throw .unproven(error)
+        }
+        let naming = model.naming
+        guard KernelHeaderEmitter.uapiHeader(for: naming) != nil else {
+            throw .input(DiagnosticList([.error(at: .file(model.sourcePath),
+                "the spec's C names are not the VFIO uAPI's (c-enum \(naming.cEnum)): it has no kernel header to patch in")]))
+        }
+        let specName = GeneratedFiles.specName(model.sourcePath)
+        let headerName = naming.cPrefix + ".h"
+        let mainRelative = "drivers/vfio/vfio_main.c"
+        let headerRelative = "drivers/vfio/" + headerName
+        let base = tree.hasSuffix("/") ? tree : tree + "/"
+        let mainText = try Self.read(base + mainRelative)
+        let source: VFIOMainSource
+        do throws(Diagnostic) {
+            source = try VFIOMainSource(text: mainText, path: base + mainRelative, model: model, header: headerName)
+        } catch {
+            throw .input(DiagnosticList([error]))
+        }
+        let existingHeader = FileManager.default.fileExists(atPath: base + headerRelative)
+            ? try Self.read(base + headerRelative) : nil
+        let emitter = { (layout: KernelTableLayout) in
+            KernelHeaderEmitter(paths: paths, kernel: kernel, specName: specName, layout: layout)
+        }
+        let call = emitter(.byValue(model))
+        var message: [String]
+        var files: [FormatPatch.File]
+        let subject: String
+        let change: KernelLookupChange
+        switch source.body {
+        case .handWritten(_, _, let layout, let loop):
+            let original = try Self.importTable(mainText, path: base + mainRelative, model: model)
+            let header = emitter(layout).render()
+            let body = CLayout.signature("\treturn \(call.lookupName)(",
+                                         ["device->migration_flags", "cur_fsm", "new_fsm", "next_fsm"])
+                .split(separator: "\n").map(String.init)
+            var callLines = body
+            callLines[callLines.count - 1] += ";"
+            files = [
+                FormatPatch.File(path: mainRelative, old: mainText,
+                                 new: source.replacing(bodyWith: callLines, header: headerName)),
+                FormatPatch.File(path: headerRelative, old: existingHeader, new: header),
+            ]
+            change = KernelLookupChange(model: model, old: original, oldLoop: loop, new: kernel, newLoop: .guarded)
+            subject = "vfio: Generate the migration FSM table from a proven spec"
+            message = [
+                "vfio_mig_get_next_state() codes the device_state FSM of the migration uAPI as one next-state table for all features, a mask of the features each state needs, and a loop that skips the states a device lacks. The table, the masks and the comment listing the arcs drivers must implement are kept by hand.",
+                "Move them, with the lookup, into \(headerRelative), generated by migfsm from its protocol spec \(specName). For every feature set migfsm proves that each request walks its shortest path under the uAPI's rules, that the driver is only asked for the arcs the comment lists, and that the skip loop ends for every flags value. To change the FSM, change the spec and regenerate the header with:",
+                "  " + call.regenerateCommand,
+                "The table keeps the rows and entries of the one it replaces in their order.",
+            ]
+            message += Self.commentNote(original: source, generated: UAPIComment(paths: paths))
+            message += Self.behaviour(change, model: model, loop: loop, kernel: kernel)
+        case .generated:
+            guard let existingHeader else {
+                throw .input(DiagnosticList([.error(at: .init(file: base + mainRelative, line: source.bodyOpen + 2, column: 1),
+                    "\(VFIOMainSource.functionName)() calls \(call.lookupName)(), but \(base + headerRelative) does not exist")]))
+            }
+            let original = try Self.importTable(existingHeader, path: base + headerRelative, model: model)
+            let layout = VFIOMainSource.layout(ofHeader: existingHeader, model: model,
+                                               table: call.tableName, masks: call.flagsTableName) ?? .byValue(model)
+            let header = emitter(layout).render()
+            guard Self.lookupSection(existingHeader, call.lookupName) == Self.lookupSection(header, call.lookupName) else {
+                throw .input(DiagnosticList([.error(at: .file(base + headerRelative),
+                    "\(call.lookupName)() is not the lookup migfsm generates: the header was edited by hand; "
+                    + "restore it (git checkout) before regenerating")]))
+            }
+            if header == existingHeader {
+                text = ""
+                summary = "\(base + headerRelative) is current: no patch"
+                changes = []
+                return
+            }
+            files = [FormatPatch.File(path: headerRelative, old: existingHeader, new: header)]
+            change = KernelLookupChange(model: model, old: original, oldLoop: .guarded, new: kernel, newLoop: .guarded)
+            subject = "vfio: Regenerate the migration FSM table from \(specName)"
+            message = [
+                "\(headerRelative) is generated by migfsm from its protocol spec \(specName); regenerate it from the spec as it is now, with:",
+                "  " + call.regenerateCommand,
+            ]
+            message += Self.behaviour(change, model: model, loop: .guarded, kernel: kernel)
+        }
+        let patch = FormatPatch(author: author, subject: subject, message: message, files: files)
+        text = patch.rendered
+        changes = change.lines(model)
+        summary = changes.isEmpty
+            ? "the patched \(VFIOMainSource.functionName)() answers as before on all \(change.cases) lookups"
+            : "the patched \(VFIOMainSource.functionName)() answers \(changes.count) request\(changes.count == 1 ? "" : "s") differently (listed in the commit message)"
+    }
+
+    static func read(_ path: String) throws(Failure) -> String {
+        do throws(Diagnostic) {
+            let source = try SourceText.load(path: path)
+            return String(decoding: source.bytes, as: UTF8.self)
+        } catch {
+            throw .input(DiagnosticList([error]))
+        }
+    }
+
+    /// The table and masks of a C file, as `import-c` reads them.
+    static func importTable(_ text: String, path: String, model: MigrationProtocol) throws(Failure) -> KernelTable {
+        do throws(DiagnosticList) {
+            let source = try SourceText.read(text: text, path: path)
+            return try KernelCodeImport.read(CSource(source), model: model).kernel
+        } catch {
+            throw .input(error)
+        }
+    }
+
+    /// From the lookup's kernel-doc to the end of the header.
+    static func lookupSection(_ header: String, _ lookup: String) -> Substring? {
+        header.range(of: "/**\n * \(lookup)()").map { header[$0.lowerBound...] }
+    }
+
+    /// What the commit message says about the comment above the table: the
+    /// same arcs and paths as the hand-written one, or the lines that differ.
+    static func commentNote(original: VFIOMainSource, generated: UAPIComment) -> [String] {
+        func items(_ lines: [String]) -> [String] {
+            lines.compactMap { line -> String? in
+                var text = Substring(line)
+                while let first = text.first, first == "\t" || first == " " || first == "*" { text = text.dropFirst() }
+                return text.contains(" -> ") && text.allSatisfy({ $0.isUppercase || $0.isNumber || "_ ->".contains($0) })
+                    ? String(text) : nil
+            }.sorted()
+        }
+        let before = items(Array(original.lines[(original.bodyOpen + 1)..<original.bodyClose]))
+        let after = items(generated.lines)
+        if before == after {
+            return ["The comment above the table is generated too. It lists the same arcs and combination transitions as before, with each block's arcs sorted by state name and the features named by their flags."]
+        }
+        let removed = before.filter { !after.contains($0) }
+        let added = after.filter { !before.contains($0) }
+        var note = ["The comment above the table is generated too; its arcs and combination transitions differ from the hand-written one's:"]
+        note += removed.map { "  - " + $0 } + added.map { "  + " + $0 }
+        return note
+    }
+
+    /// What the commit message says about the lookup's answers.
+    static func behaviour(_ change: KernelLookupChange, model: MigrationProtocol, loop: KernelTable.SkipLoop,
+                          kernel: KernelTable) -> [String] {
+        let function = VFIOMainSource.functionName
+        let ran = "migfsm ran the old and the new lookup on every flags value the masks tell apart and on every cur_fsm and new_fsm, out-of-range values included (\(change.cases) lookups each)"
+        if change.differences.isEmpty {
+            return ["\(function)() answers exactly as before, warnings included: \(ran), and they agree on all of them."]
+        }
+        var text = ["\(function)() answers as before except on these requests; \(ran):"]
+        text.append(change.lines(model).map { line in
+            let wrapped = UAPIComment.wrap(line, width: 68)
+            return "  - " + wrapped[0] + wrapped.dropFirst().map { "\n    " + $0 }.joined()
+        }.joined(separator: "\n"))
+        if loop == .unguarded {
+            let error = model.naming.cState(model.states[model.errorState])
+            text.append("The skip loop now stops at \(error), as upstream's has since it was fixed. Without that guard, a request the table refuses reads \(error)'s entry, whose mask is never within the flags, and loops there forever: the requests above that never returned now fail with -EINVAL, as the uAPI says blocked requests do.")
+        }
+        return text
+    }
+}
+
+extension VFIOMainSource {
+    /// The layout of the table and masks in a header an earlier patch
+    /// added, or `nil` when it holds no such tables.
+    static func layout(ofHeader text: String, model: MigrationProtocol, table: String, masks: String) -> KernelTableLayout? {
+        let compact = Self.compact(text)
+        func initializer(_ name: String) -> Substring? {
+            for type in ["u8", "u16", "u32"] {
+                guard let range = compact.range(of: "staticconst\(type)\(name)[") else { continue }
+                var rest = compact[range.lowerBound...]
+                return Self.declaration(&rest)?.initializer
+            }
+            return nil
+        }
+        guard let tableInitializer = initializer(table), let maskInitializer = initializer(masks) else { return nil }
+        return Self.layout(table: tableInitializer, masks: maskInitializer, model: model)
+    }
+}

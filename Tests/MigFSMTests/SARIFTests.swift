@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+@testable import MigFSM
+
+/// `--format sarif`: one result per finding with its rule, level, message
+/// and a place relative to the working folder, valid under SARIF 2.1.0.
+final class SARIFTests: XCTestCase {
+    let spec = Repository.path("Specs/vfio-v2.fsm")
+
+    func testRendererShape() throws {
+        let findings = [
+            Finding(kind: "dropped-result", severity: .error,
+                    location: SourceLocation(file: "/repo/drivers/vfio/pci/x/main.c", line: 412, column: 3),
+                    message: "the result is dropped", related: [.init(.init(file: "/repo/a b.c", line: 7, column: 1), "declared here")],
+                    trace: ["RUNNING -> STOP", "fault"]),
+            Finding(kind: "odd", severity: .warning, location: .file("/elsewhere/spec.fsm"), message: "whole file"),
+            Finding(kind: "dropped-result", severity: .note, location: SourceLocation(file: "./rel.c", line: 2, column: 5), message: "n"),
+        ]
+        let rules = [FindingRule(id: "dropped-result", summary: "A result is dropped.", help: "Check it.")]
+        let log = SARIFLog(findings: findings, rules: rules, workingDirectory: "/repo")
+        let text = log.json.rendered()
+        assertValid(text, schema: "sarif-2.1.0.schema.json")
+        let document = try JSONNode.parse(text)
+        guard case .array(let runs)? = document["runs"], let run = runs.first,
+              case .array(let results)? = run["results"],
+              case .array(let ruleList)? = run["tool"]?["driver"]?["rules"] else { return XCTFail(text) }
+        XCTAssertEqual(document["version"], .string("2.1.0"))
+        XCTAssertEqual(ruleList.map { $0["id"] }, [.string("dropped-result"), .string("odd")], "unknown kinds get a rule")
+        XCTAssertEqual(results.count, 3)
+        XCTAssertEqual(results.map { $0["ruleId"] }, [.string("dropped-result"), .string("odd"), .string("dropped-result")])
+        XCTAssertEqual(results.map { $0["ruleIndex"] }, [.number(0, integer: true), .number(1, integer: true), .number(0, integer: true)])
+        XCTAssertEqual(results.map { $0["level"] }, [.string("error"), .string("warning"), .string("note")])
+        func place(_ result: JSONNode) -> [JSONNode?] {
+            guard case .array(let locations)? = result["locations"], let physical = locations.first?["physicalLocation"] else { return [] }
+            return [physical["artifactLocation"]?["uri"], physical["region"]?["startLine"], physical["region"]?["startColumn"]]
+        }
+        XCTAssertEqual(place(results[0]), [.string("drivers/vfio/pci/x/main.c"), .number(412, integer: true), .number(3, integer: true)])
+        XCTAssertEqual(place(results[1]), [.string("file:///elsewhere/spec.fsm"), .number(1, integer: true), .number(1, integer: true)])
+        XCTAssertEqual(place(results[2]), [.string("rel.c"), .number(2, integer: true), .number(5, integer: true)])
+        guard case .array(let related)? = results[0]["relatedLocations"] else { return XCTFail(text) }
+        XCTAssertEqual(related.first?["physicalLocation"]?["artifactLocation"]?["uri"], .string("a%20b.c"))
+        XCTAssertEqual(related.first?["message"]?["text"], .string("declared here"))
+        XCTAssertEqual(results[0]["properties"]?["trace"], .array([.string("RUNNING -> STOP"), .string("fault")]))
+    }
+
+    /// check: the notes of vfio-v2 (the unguarded loop's hangs, the group
+    /// readings) are note results at the spec; the exit status is 0.
+    func testCheckSARIF() throws {
+        let result = runCLI("check", spec, "--format", "sarif")
+        XCTAssertEqual(result.status, .success)
+        assertValid(result.out, schema: "sarif-2.1.0.schema.json")
+        let report = Checker.check(Repository.vfio)
+        let document = try JSONNode.parse(result.out)
+        guard case .array(let runs)? = document["runs"], case .array(let results)? = runs.first?["results"] else {
+            return XCTFail(result.out)
+        }
+        XCTAssertEqual(results.count, report.findings.count)
+        XCTAssertGreaterThan(results.count, 0)
+        XCTAssert(results.allSatisfy { $0["level"] == .string("note") })
+        XCTAssertEqual(Set(results.compactMap { result -> String? in
+            if case .string(let id)? = result["ruleId"] { return id } else { return nil }
+        }), ["unguarded-kernel-lookup", "group-readings"])
+    }
+
+    /// A failing invariant is an error at its line of the spec.
+    func testFailingInvariantIsAnErrorAtItsLine() throws {
+        let folder = try EmitScratchFolder("sarif-check")
+        defer { folder.remove() }
+        try folder.write("broken.fsm", """
+            protocol broken
+            feature STOP_COPY = 1 << 0 mandatory
+            state ERROR = 0 error
+            state STOP = 1 needs STOP_COPY
+            state RUNNING = 2 needs STOP_COPY reset
+            RUNNING -> STOP
+            STOP -> RUNNING
+            path shortest
+            invariant path RUNNING -> STOP -> RUNNING
+
+            """)
+        let model = try SpecReader.load(path: folder.file("broken.fsm"))
+        let report = Checker.check(model)
+        let errors = report.findings.filter { $0.severity == .error }
+        XCTAssertEqual(errors.map(\.kind), ["invariant-path"])
+        XCTAssertEqual(errors.first?.location, SourceLocation(file: folder.file("broken.fsm"), line: 9, column: 1))
+        let text = SARIFLog(findings: report.findings, rules: FindingRule.checkRules, workingDirectory: folder.path).json.rendered()
+        assertValid(text, schema: "sarif-2.1.0.schema.json")
+        XCTAssert(text.contains("\"uri\": \"broken.fsm\""), text)
+        XCTAssert(text.contains("\"startLine\": 9"), text)
+        let cli = runCLI("check", folder.file("broken.fsm"), "--format", "sarif")
+        XCTAssertEqual(cli.status, .failure)
+        assertValid(cli.out, schema: "sarif-2.1.0.schema.json")
+    }
+
+    /// import-c on a tree whose skip loop lacks the guard: one error per
+    /// hanging request, at the table.
+    func testImportCSARIF() throws {
+        let main = try String(contentsOfFile: KernelTree.path("drivers/vfio/vfio_main.c"), encoding: .utf8)
+        let folder = try EmitScratchFolder("sarif-import")
+        defer { folder.remove() }
+        try folder.write("vfio_main.c", main)
+        let result = runCLI("import-c", folder.file("vfio_main.c"), "--spec", spec, "--format", "sarif")
+        assertValid(result.out, schema: "sarif-2.1.0.schema.json")
+        let text = runCLI("import-c", folder.file("vfio_main.c"), "--spec", spec)
+        XCTAssertEqual(result.status, text.status)
+        let document = try JSONNode.parse(result.out)
+        guard case .array(let runs)? = document["runs"], case .array(let results)? = runs.first?["results"] else {
+            return XCTFail(result.out)
+        }
+        let expected = text.out.split(separator: "\n").filter { $0.hasPrefix("       ") }.count
+        XCTAssertEqual(results.count, expected)
+        for result in results {
+            XCTAssertEqual(result["locations"].flatMap { node -> JSONNode? in
+                if case .array(let items) = node { return items.first?["physicalLocation"]?["region"]?["startLine"] } else { return nil }
+            }, .number(740, integer: true))
+        }
+    }
+
+    func testPercentEncoding() {
+        XCTAssertEqual(SARIFLog.percentEncoded("a b/ü%.c"), "a%20b/%C3%BC%25.c")
+    }
+}
