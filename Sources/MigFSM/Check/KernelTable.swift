@@ -15,6 +15,18 @@ public struct KernelTable: Sendable {
     /// for a value no state has (as a C array leaves it).
     public let masks: [UInt32]
     public let errorValue: UInt32
+    /// The requests the spec serves only on devices with certain features
+    /// (`blocked A -> B unless F`), which per-state masks cannot say:
+    /// migfsm's lookup tests the flags for them before reading the table.
+    /// Empty for a table read from C.
+    public let gatedRequests: [GatedRequest]
+
+    /// A request refused unless the flags hold every bit of `gate`.
+    public struct GatedRequest: Hashable, Sendable {
+        public var current: UInt32
+        public var requested: UInt32
+        public var gate: UInt32
+    }
 
     /// The largest table migfsm builds (entries per row).
     public static let maximumSize = 4096
@@ -50,6 +62,11 @@ public struct KernelTable: Sendable {
             }
         }
         self.entries = entries
+        gatedRequests = model.blockedInOrder.compactMap { arc in
+            model.blockedGates[arc].map {
+                GatedRequest(current: model.states[arc.from].value, requested: model.states[arc.to].value, gate: $0.rawValue)
+            }
+        }
     }
 
     /// A table read from elsewhere (C source), checked to be well formed:
@@ -63,6 +80,7 @@ public struct KernelTable: Sendable {
         self.entries = entries
         self.masks = masks
         self.errorValue = errorValue
+        gatedRequests = []
     }
 
     public func entry(_ current: UInt32, _ requested: UInt32) -> UInt32 {
@@ -117,12 +135,16 @@ public struct KernelTable: Sendable {
     }
 
     /// migfsm's emitted lookup: refuses flags that are not a valid feature
-    /// set, and stops skipping at the error state, so it ends for every
-    /// input by construction (at most `size` entries are read).
+    /// set and a gated request the flags do not enable, and stops skipping
+    /// at the error state, so it ends for every input by construction (at
+    /// most `size` entries are read).
     public func generatedLookup(flags: UInt32, current: UInt32, requested: UInt32) -> Outcome {
         guard model.isValid(FeatureSet(rawValue: flags)) else { return .refused(visited: []) }
         guard Int(current) < size, Int(requested) < size,
               supported(current, flags), supported(requested, flags) else { return .refused(visited: []) }
+        for gated in gatedRequests where gated.current == current && gated.requested == requested {
+            if flags & gated.gate != gated.gate { return .refused(visited: []) }
+        }
         var next = entry(current, requested)
         var visited = [next]
         var budget = size

@@ -188,6 +188,7 @@ public struct CHeaderEmitter: Sendable {
         text += "\tif (cur >= \(sizeMacro) || target >= \(sizeMacro))\n\t\treturn -\(einval);\n"
         text += "\tif (!\(supported)(migration_flags, cur) ||\n"
         text += "\t    !\(supported)(migration_flags, target))\n\t\treturn -\(einval);\n\n"
+        text += gatedRequestTests()
         text += "\tstate = \(tableName)[cur][target];\n"
         text += "\twhile (state != \(error) &&\n"
         text += "\t       !\(supported)(migration_flags, state)) {\n"
@@ -196,6 +197,23 @@ public struct CHeaderEmitter: Sendable {
         text += "\tif (state == \(error))\n\t\treturn -\(einval);\n\n"
         text += "\t*next = state;\n\treturn 0;\n}\n"
         return text
+    }
+
+    /// For a spec that serves a request only with a feature no state needs
+    /// (`blocked A -> B unless F`): a test of the flags before the table,
+    /// which per-state masks cannot express. Empty for vfio-v2.
+    func gatedRequestTests() -> String {
+        guard !kernel.gatedRequests.isEmpty else { return "" }
+        var text = "\t/* Requests served only with a flag no state needs. */\n"
+        for gated in kernel.gatedRequests {
+            let terms = flagTerms(FeatureSet(rawValue: gated.gate))
+            let gate = terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " | ") + ")"
+            text += "\tif (cur == \(stateName(gated.current)) &&\n"
+            text += "\t    target == \(stateName(gated.requested)) &&\n"
+            text += "\t    (migration_flags & \(gate)) != \(gate))\n"
+            text += "\t\treturn -\(einval);\n"
+        }
+        return text + "\n"
     }
 
     func epilogue() -> String {

@@ -147,7 +147,7 @@ public struct SwiftSourceEmitter: Sendable {
                           current < UInt32(stateCount), target < UInt32(stateCount),
                           supported(current, migrationFlags), supported(target, migrationFlags)
                     else { return nil }
-                    var state = UInt32(table[Int(current) * stateCount + Int(target)])
+            \(gatedRequestTests())        var state = UInt32(table[Int(current) * stateCount + Int(target)])
                     var budget = stateCount
                     while state != \(error.value) && !supported(state, migrationFlags) {
                         budget -= 1
@@ -221,6 +221,19 @@ public struct SwiftSourceEmitter: Sendable {
         }
         text += "        default:\n            return []\n        }\n    }\n"
         return text + "}\n"
+    }
+
+    /// For a spec that serves a request only with a feature no state needs
+    /// (`blocked A -> B unless F`): a test of the flags before the table.
+    /// Empty for vfio-v2.
+    func gatedRequestTests() -> String {
+        guard !kernel.gatedRequests.isEmpty else { return "" }
+        var text = "        // Requests served only with a flag no state needs.\n"
+        for gated in kernel.gatedRequests {
+            text += "        if current == \(gated.current) && target == \(gated.requested)"
+            text += " && migrationFlags & \(gated.gate) != \(gated.gate) { return nil }\n"
+        }
+        return text
     }
 
     func arcLiteral(_ arc: Arc) -> String {
