@@ -18,14 +18,15 @@ enum SpecExtension {
 
     /// The statements of `syntax` with its base's merged in, and the errors
     /// found doing so. The syntax is `nil` when the base could not be read
-    /// (missing, a cycle, too deep): validating the rest alone would only
-    /// report names the base declares as unknown.
+    /// (missing, a cycle, too deep, a broken `extends` line): validating the
+    /// rest alone would only report the names the base declares as unknown.
     static func resolve(_ syntax: SpecSyntax) -> (SpecSyntax?, [Diagnostic]) {
         resolve(syntax, chain: [normalized(syntax.path)])
     }
 
     private static func resolve(_ syntax: SpecSyntax, chain: [String]) -> (SpecSyntax?, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
+        if syntax.extendsIsBroken { return (nil, []) }
         var extendsLines: [(index: Int, path: Name)] = []
         var dropLines: [(index: Int, dropped: Statement)] = []
         for (index, line) in syntax.lines.enumerated() {

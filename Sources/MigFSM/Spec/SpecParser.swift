@@ -14,6 +14,7 @@ public enum SpecParser {
         var lines: [SpecLine] = []
         var diagnostics: [Diagnostic] = []
         var broken: Set<String> = []
+        var extendsIsBroken = false
         lines.reserveCapacity(source.lines.count)
         for number in 1...max(1, source.lines.count) where number <= source.lines.count {
             let range = source.lines[number - 1]
@@ -21,7 +22,10 @@ public enum SpecParser {
             if let extends = ExtendsLine.parse(source, line: number) {
                 // A path is not a token: the line is read by hand.
                 let location = SourceLocation(file: source.path, line: number, column: extends.keywordColumn)
-                if let error = extends.error { diagnostics.append(error) }
+                if let error = extends.error {
+                    diagnostics.append(error)
+                    extendsIsBroken = true
+                }
                 lines.append(SpecLine(
                     line: number, statement: extends.path.map(Statement.extends), location: location,
                     comment: extends.comment))
@@ -58,6 +62,7 @@ public enum SpecParser {
         }
         var syntax = SpecSyntax(path: source.path, lines: lines)
         syntax.brokenDeclarations = broken
+        syntax.extendsIsBroken = extendsIsBroken
         return (syntax, diagnostics)
     }
 

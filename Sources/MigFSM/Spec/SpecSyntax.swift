@@ -168,6 +168,10 @@ public struct SpecSyntax: Hashable, Sendable {
     /// Names that a line which failed to parse was declaring
     /// (`state STOP = oops`): not reported again as unknown where used.
     public var brokenDeclarations: Set<String> = []
+    /// An `extends` line failed to parse: what the spec builds on is
+    /// unknown, so it is not validated (every name of the base would be
+    /// reported unknown).
+    public var extendsIsBroken = false
     /// After `extends` is resolved: the protocol names of the specs this one
     /// extends, nearest first (empty for a spec that extends none).
     public var ancestors: [String] = []
