@@ -210,7 +210,9 @@ public struct CHeaderEmitter: Sendable {
             let gate = terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " | ") + ")"
             text += "\tif (cur == \(stateName(gated.current)) &&\n"
             text += "\t    target == \(stateName(gated.requested)) &&\n"
-            text += "\t    (migration_flags & \(gate)) != \(gate))\n"
+            let test = "\t    (migration_flags & \(gate)) != \(gate))"
+            text += Self.columns(test) <= 80 ? test + "\n"
+                : "\t    (migration_flags & \(gate)) !=\n\t\t    \(gate))\n"
             text += "\t\treturn -\(einval);\n"
         }
         return text + "\n"
