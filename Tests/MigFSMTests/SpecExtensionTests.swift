@@ -87,6 +87,15 @@ final class SpecExtensionTests: XCTestCase {
             "DIR/sub/x.fsm:1:9: error: cannot read the spec it extends, 'DIR/nowhere.fsm': no such file\n")
     }
 
+    /// A FIFO would block the reader forever; a folder is the loader's error.
+    func testABaseThatIsNoRegularFileIsAnError() throws {
+        XCTAssertEqual(mkfifo(folder.file("pipe.fsm"), 0o600), 0)
+        XCTAssertEqual(try errors("extends ../pipe.fsm\nprotocol x\n"),
+            "DIR/sub/x.fsm:1:9: error: cannot read the spec it extends, 'DIR/pipe.fsm': not a regular file\n")
+        XCTAssertEqual(try errors("extends ..\nprotocol x\n"),
+            "DIR/sub/x.fsm:1:9: error: cannot read the spec it extends, 'DIR': is a directory, not a file\n")
+    }
+
     func testACycleIsAnErrorAtTheExtendsThatClosesIt() throws {
         try folder.write("a.fsm", "extends b.fsm\nprotocol a\n")
         try folder.write("b.fsm", "extends ./a.fsm\nprotocol b\n")

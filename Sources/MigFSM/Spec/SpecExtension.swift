@@ -1,3 +1,5 @@
+import Foundation
+
 /// Resolves `extends` and `drop`: a spec that amends another reads as the
 /// other's statements, less the ones it drops and less its `protocol`
 /// line, followed by its own. The validator then sees one statement list
@@ -61,6 +63,10 @@ enum SpecExtension {
         }
         let source: SourceText
         do throws(Diagnostic) {
+            // A FIFO or a device (`extends /dev/stdin`) could block forever.
+            if !isRegularFileOrMissing(basePath) {
+                throw Diagnostic.error(at: .file(basePath), "not a regular file")
+            }
             source = try SourceText.load(path: basePath)
         } catch {
             diagnostics.append(.error(at: relative.location,
@@ -122,6 +128,16 @@ enum SpecExtension {
         merged.brokenDeclarations = base.brokenDeclarations.union(syntax.brokenDeclarations)
         merged.ancestors = ancestors
         return (merged, diagnostics)
+    }
+
+    /// Whether `path`, its symbolic links followed, is a regular file or
+    /// absent (which `SourceText.load` reports) rather than a folder, a
+    /// FIFO or a device.
+    static func isRegularFileOrMissing(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return true }
+        let kind = info.st_mode & S_IFMT
+        return kind == S_IFREG || kind == S_IFDIR
     }
 
     /// Whether two statements are of one kind, for "did you mean".
