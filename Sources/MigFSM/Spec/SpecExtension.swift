@@ -93,8 +93,18 @@ enum SpecExtension {
                 "'\(name.text)' is the protocol of a spec this one extends; name the new protocol"))
         }
 
-        // Each drop removes one statement of the base, matched as fmt prints it.
+        // Each drop removes one statement of the base, matched as fmt prints
+        // it. The base's statements are printed once, so many drops cost
+        // linear time.
+        var byText: [String: [Int]] = [:]
+        if !dropLines.isEmpty {
+            for index in base.lines.indices {
+                guard let statement = base.lines[index].statement else { continue }
+                byText[SpecFormatter.format(statement), default: []].append(index)
+            }
+        }
         var dropped: [String: SourceLocation] = [:]
+        var suggestionsLeft = SpecReader.errorLimit
         for (index, statement) in dropLines {
             let location = syntax.lines[index].location
             let text = SpecFormatter.format(statement)
@@ -103,12 +113,15 @@ enum SpecExtension {
                     notes: [.init(first, "first dropped here")]))
                 continue
             }
-            guard let found = base.lines.firstIndex(where: { $0.statement.map(SpecFormatter.format) == text }) else {
+            guard let found = byText[text]?.first else {
                 var message = "the spec it extends, '\(basePath)', has no statement '\(text)'"
-                let candidates = base.lines.compactMap { $0.statement }.filter { sameKind($0, statement) }
-                    .map(SpecFormatter.format)
-                if let suggestion = Suggestion.closest(to: text, among: candidates) {
-                    message += "; did you mean '\(suggestion)'?"
+                if suggestionsLeft > 0 {
+                    suggestionsLeft -= 1
+                    let candidates = base.lines.compactMap { $0.statement }.filter { sameKind($0, statement) }
+                        .map(SpecFormatter.format)
+                    if let suggestion = Suggestion.closest(to: text, among: candidates) {
+                        message += "; did you mean '\(suggestion)'?"
+                    }
                 }
                 diagnostics.append(.error(at: location, message))
                 continue
