@@ -85,6 +85,14 @@ final class SpecExtensionTests: XCTestCase {
     func testAMissingBaseIsAnErrorAtThePath() throws {
         XCTAssertEqual(try errors("extends ../nowhere.fsm\nprotocol x\n"),
             "DIR/sub/x.fsm:1:9: error: cannot read the spec it extends, 'DIR/nowhere.fsm': no such file\n")
+        // Every command that reads a spec says the same and exits 1.
+        for command in ["check", "table", "explore"] {
+            let result = runCLI(command, folder.file("sub/x.fsm"))
+            XCTAssertEqual(result.status, .failure, command)
+            XCTAssertEqual(result.out, "", command)
+            XCTAssertEqual(result.err.replacingOccurrences(of: folder.path, with: "DIR"),
+                "DIR/sub/x.fsm:1:9: error: cannot read the spec it extends, 'DIR/nowhere.fsm': no such file\n", command)
+        }
     }
 
     /// A FIFO would block the reader forever; a folder is the loader's error.

@@ -101,9 +101,6 @@ public enum SpecParser {
                 throw cursor.expected("an arc, 'blocked', 'path' or 'invariant' after 'drop' (only those can be dropped)")
             }
             return .drop(try parseStatement(&cursor))
-        case "extends":
-            throw Diagnostic.error(
-                at: keyword.location(in: cursor.file), "'extends' stands at the start of its own line")
         case "path":
             return .pathRule(try pathRule(&cursor))
         case "invariant":
