@@ -181,28 +181,35 @@ final class KernelPatchTests: XCTestCase {
         } catch {
             return XCTFail(error.rendered)
         }
+        try tree.write("include/uapi/linux/vfio.h",
+                       String(contentsOfFile: KernelTree.path("include/uapi/linux/vfio.h"), encoding: .utf8))
         let update = try patch(tree, spec: proposal)
         XCTAssert(update.text.contains("Subject: [PATCH] vfio: Regenerate the migration FSM table from stop-copy-to-pre-copy.fsm\n"))
         XCTAssertFalse(update.text.contains("diff --git a/drivers/vfio/vfio_main.c"), "only the header changes")
+        // Only devices with the new flag see the change: the header tests it
+        // before the table.
         XCTAssertEqual(update.changes, [
-            "STOP_COPY -> PRE_COPY: -EINVAL; now gives PRE_COPY ({STOP_COPY, PRE_COPY} also with undefined bits)",
-            "STOP_COPY -> PRE_COPY: -EINVAL; now gives PRE_COPY_P2P ({STOP_COPY, P2P, PRE_COPY} also with undefined bits; all 32 flag bits)",
-            "STOP_COPY -> PRE_COPY_P2P: -EINVAL; now gives PRE_COPY_P2P ({STOP_COPY, P2P, PRE_COPY} also with undefined bits; all 32 flag bits)",
+            "STOP_COPY -> PRE_COPY: -EINVAL; now gives PRE_COPY ({STOP_COPY, PRE_COPY, PRE_COPY_RETURN} also with undefined bits)",
+            "STOP_COPY -> PRE_COPY: -EINVAL; now gives PRE_COPY_P2P ({STOP_COPY, P2P, PRE_COPY, PRE_COPY_RETURN} also with undefined bits; all 32 flag bits)",
+            "STOP_COPY -> PRE_COPY_P2P: -EINVAL; now gives PRE_COPY_P2P ({STOP_COPY, P2P, PRE_COPY, PRE_COPY_RETURN} also with undefined bits; all 32 flag bits)",
         ], update.text)
         XCTAssert(update.text.contains("""
 
               - STOP_COPY -> PRE_COPY: -EINVAL; now gives PRE_COPY ({STOP_COPY,
-                PRE_COPY} also with undefined bits)
-              - STOP_COPY -> PRE_COPY: -EINVAL; now gives PRE_COPY_P2P ({STOP_COPY,
+                PRE_COPY, PRE_COPY_RETURN} also with undefined bits)
 
             """), update.text)
+        // The new flag is not in the tree's uAPI header: the message says so.
+        XCTAssert(update.text.contains("\nyet: VFIO_MIGRATION_PRE_COPY_RETURN. Define them there (a uAPI change)\n"), update.text)
         let old = try XCTUnwrap(tree.read("drivers/vfio/vfio_mig_fsm.h"))
         try apply(update.text, to: tree)
         XCTAssertEqual(tree.read("drivers/vfio/vfio_main.c"), converted)
         let new = try XCTUnwrap(tree.read("drivers/vfio/vfio_mig_fsm.h"))
 
-        // Compiled, the two headers differ on exactly the listed requests.
+        // Compiled, the two headers differ on exactly the listed requests
+        // (the uAPI header given the new flag, as the message asks).
         let uapi = try String(contentsOfFile: KernelTree.path("include/uapi/linux/vfio.h"), encoding: .utf8)
+            + "\n#define VFIO_MIGRATION_PRE_COPY_RETURN (1 << 3)\n"
         var files = try KernelLookupHarness.shim(uapi: uapi)
         files["old/vfio_mig_fsm.h"] = old
         files["new/vfio_mig_fsm.h"] = new
@@ -212,11 +219,11 @@ final class KernelPatchTests: XCTestCase {
             candidate: KernelLookupHarness.unit("candidate_next_state", function, includes: ["new/vfio_mig_fsm.h"]),
             files: files) else { return }
         XCTAssertEqual(comparison.mismatches.sorted(), [
-            "cur 3 new 6 flags&7 5 allones 0: reference -22/0/0/0 candidate 0/6/0/0",
-            "cur 3 new 6 flags&7 7 allones 0: reference -22/0/0/0 candidate 0/7/0/0",
-            "cur 3 new 6 flags&7 7 allones 1: reference -22/0/0/0 candidate 0/7/0/0",
-            "cur 3 new 7 flags&7 7 allones 0: reference -22/0/0/0 candidate 0/7/0/0",
-            "cur 3 new 7 flags&7 7 allones 1: reference -22/0/0/0 candidate 0/7/0/0",
+            "cur 3 new 6 flags&15 13 allones 0: reference -22/0/0/0 candidate 0/6/0/0",
+            "cur 3 new 6 flags&15 15 allones 0: reference -22/0/0/0 candidate 0/7/0/0",
+            "cur 3 new 6 flags&15 15 allones 1: reference -22/0/0/0 candidate 0/7/0/0",
+            "cur 3 new 7 flags&15 15 allones 0: reference -22/0/0/0 candidate 0/7/0/0",
+            "cur 3 new 7 flags&15 15 allones 1: reference -22/0/0/0 candidate 0/7/0/0",
         ])
     }
 
@@ -244,9 +251,12 @@ final class KernelPatchTests: XCTestCase {
         // patched returns -EINVAL with *next_fsm = ERROR (the harness cut
         // the original's loop off: status/next/warned/hung).
         XCTAssertEqual(comparison.mismatches.sorted(), [
-            "cur 3 new 6 flags&7 5 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
-            "cur 3 new 6 flags&7 7 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
-            "cur 3 new 7 flags&7 7 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
+            "cur 3 new 6 flags&15 13 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
+            "cur 3 new 6 flags&15 15 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
+            "cur 3 new 6 flags&15 5 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
+            "cur 3 new 6 flags&15 7 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
+            "cur 3 new 7 flags&15 15 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
+            "cur 3 new 7 flags&15 7 allones 0: reference -22/57005/0/1 candidate -22/0/0/0",
         ])
         let kernel = try XCTUnwrap(KernelTable(paths: XCTUnwrap(ProtocolPaths(model: Repository.vfio).full)))
         XCTAssertEqual(comparison.hung, KernelLookupHarness.expectedCounts(kernel, loop: .unguarded).hung)

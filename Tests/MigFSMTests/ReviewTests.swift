@@ -20,30 +20,57 @@ final class ReviewTests: XCTestCase {
         XCTAssertEqual(diff.rendered, "migfsm diff old.fsm new.fsm\n\nBehaviour is identical: every feature set, request, arc and check.\n")
     }
 
-    func testUnblockingStopCopyToPreCopyIsReportedPerDriverKind() {
+    func testGatedUnblockingKeepsTodaysSetsAndShowsTheNewOnesAgainstTheirBase() {
         let result = runCLI("diff", vfio, unblock)
         XCTAssertEqual(result.status, .failure)
         XCTAssertEqual(result.out, """
             migfsm diff \(vfio) \(unblock)
 
-            {STOP_COPY, PRE_COPY}
+            New feature set {STOP_COPY, PRE_COPY, PRE_COPY_RETURN}, against {STOP_COPY, PRE_COPY}:
               now allowed: STOP_COPY -> PRE_COPY, walking STOP_COPY -> PRE_COPY
-              every driver with STOP_COPY and PRE_COPY must now implement STOP_COPY -> PRE_COPY
+              a driver adding PRE_COPY_RETURN must also implement STOP_COPY -> PRE_COPY
 
-            {STOP_COPY, P2P, PRE_COPY}
+            New feature set {STOP_COPY, P2P, PRE_COPY, PRE_COPY_RETURN}, against {STOP_COPY, P2P, PRE_COPY}:
               now allowed: STOP_COPY -> PRE_COPY, walking STOP_COPY -> PRE_COPY_P2P -> PRE_COPY
               now allowed: STOP_COPY -> PRE_COPY_P2P, walking STOP_COPY -> PRE_COPY_P2P
-              every driver with STOP_COPY, P2P and PRE_COPY must now implement STOP_COPY -> PRE_COPY_P2P
+              a driver adding PRE_COPY_RETURN must also implement STOP_COPY -> PRE_COPY_P2P
+
+            Unchanged: {STOP_COPY}, {STOP_COPY, P2P}, {STOP_COPY, PRE_COPY}, {STOP_COPY, P2P, PRE_COPY}
 
             Checks
+              one-table: holds -> fails
+              kernel-lookup: holds -> fails
               unguarded-kernel-lookup: note -> holds
+              invalid-flags: holds -> note
               invariant refused STOP_COPY -> PRE_COPY: holds -> absent
               invariant refused STOP_COPY -> PRE_COPY_P2P: holds -> absent
+              invariant refused STOP_COPY -> PRE_COPY unless PRE_COPY_RETURN: absent -> holds
+              invariant refused STOP_COPY -> PRE_COPY_P2P unless PRE_COPY_RETURN: absent -> holds
               invariant path STOP_COPY -> PRE_COPY_P2P -> PRE_COPY: absent -> holds
+              invariant path STOP_COPY -> PRE_COPY with STOP_COPY | PRE_COPY | PRE_COPY_RETURN: absent -> holds
 
-            Behaviour differs on 2 of 4 shared feature sets; 4 checks change.
+            Behaviour differs on 0 of 4 shared feature sets; 2 feature sets are new; 10 checks change.
 
             """)
+    }
+
+    /// A new feature set whose features the old spec lacks entirely, or
+    /// that adds nothing observable, reads as such.
+    func testNewFeatureSetsWithoutABaseOrWithoutChanges() throws {
+        let text = try String(contentsOfFile: vfio, encoding: .utf8)
+        let old = try SpecReader.read(text: text, path: "old.fsm")
+        let withInert = try SpecReader.read(text: text + "feature INERT = 1 << 5 needs STOP_COPY\n", path: "inert.fsm")
+        let inert = BehaviourDiff(old: old, new: withInert)
+        XCTAssertEqual(inert.newFeatureSets.map(\.comparedWith), [["STOP_COPY"], ["STOP_COPY", "P2P"], ["STOP_COPY", "PRE_COPY"], ["STOP_COPY", "P2P", "PRE_COPY"]])
+        XCTAssertTrue(inert.newFeatureSets.allSatisfy { $0.changes.isEmpty && $0.added == ["INERT"] })
+        XCTAssertTrue(inert.rendered.contains("\nNew feature set {STOP_COPY, INERT}: behaves as {STOP_COPY}.\n"), inert.rendered)
+        XCTAssertTrue(inert.rendered.hasSuffix("\nBehaviour differs on 0 of 4 shared feature sets; 4 feature sets are new.\n"), inert.rendered)
+        // Renaming the mandatory feature leaves no old set to compare with.
+        let renamed = try SpecReader.read(text: text.replacingOccurrences(of: "STOP_COPY", with: "SAVE"), path: "renamed.fsm")
+        let diff = BehaviourDiff(old: old, new: renamed)
+        XCTAssertEqual(diff.newFeatureSets.count, 4)
+        XCTAssertTrue(diff.newFeatureSets.allSatisfy { $0.comparedWith == nil })
+        XCTAssertTrue(diff.rendered.contains("\nNew feature set {SAVE}: see 'migfsm paths renamed.fsm'.\n"), diff.rendered)
     }
 
     func testPathChangesAndArcsNoLongerNeeded() throws {
@@ -86,8 +113,14 @@ final class ReviewTests: XCTestCase {
         XCTAssertEqual(object["identical"] as? Bool, false)
         let sets = try XCTUnwrap(object["featureSets"] as? [[String: Any]])
         XCTAssertEqual(sets.count, 4)
-        XCTAssertEqual(sets[2]["arcsAdded"] as? [[String]], [["STOP_COPY", "PRE_COPY"]])
-        let allowed = try XCTUnwrap(sets[3]["nowAllowed"] as? [[String: Any]])
+        XCTAssertEqual(sets.map { $0["nowAllowed"] as? [Any] }.map { $0?.count }, [0, 0, 0, 0])
+        XCTAssertEqual(object["featureSetsAdded"] as? [[String]],
+                       [["STOP_COPY", "PRE_COPY", "PRE_COPY_RETURN"], ["STOP_COPY", "P2P", "PRE_COPY", "PRE_COPY_RETURN"]])
+        let added = try XCTUnwrap(object["newFeatureSets"] as? [[String: Any]])
+        XCTAssertEqual(added.map { $0["comparedWith"] as? [String] }, [["STOP_COPY", "PRE_COPY"], ["STOP_COPY", "P2P", "PRE_COPY"]])
+        XCTAssertEqual(added.map { $0["added"] as? [String] }, [["PRE_COPY_RETURN"], ["PRE_COPY_RETURN"]])
+        XCTAssertEqual(added[0]["arcsAdded"] as? [[String]], [["STOP_COPY", "PRE_COPY"]])
+        let allowed = try XCTUnwrap(added[1]["nowAllowed"] as? [[String: Any]])
         XCTAssertEqual(allowed.first?["new"] as? [String], ["STOP_COPY", "PRE_COPY_P2P", "PRE_COPY"])
         XCTAssertTrue(allowed.first?["old"] is NSNull)
     }

@@ -36,6 +36,23 @@ enum SpecBenchmarks {
                 return "\(report.results.count) checks"
             },
         ]
+        // A proposal: reading it reads and merges the spec it extends.
+        let proposal = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Specs/proposals/stop-copy-to-pre-copy.fsm").path
+        let proposalModel = try! SpecReader.load(path: proposal)
+        cases.append(Benchmark("load stop-copy-to-pre-copy proposal (extends vfio-v2)", runs: 1000) {
+            let model = try! SpecReader.load(path: proposal)
+            return "\(model.features.count) features"
+        })
+        cases.append(Benchmark("check: every proof of the proposal", runs: 200) {
+            let report = Checker.check(proposalModel)
+            return "\(report.results.count) checks"
+        })
+        cases.append(Benchmark("diff vfio-v2 against the proposal", runs: 200) {
+            let diff = BehaviourDiff(old: model, new: proposalModel)
+            return "\(diff.newFeatureSets.count) new feature sets"
+        })
         let large = SyntheticSpec.text(states: 10_000, arcs: 50_000)
         cases.append(Benchmark("parse+validate 10,000 states, 50,000 arcs", runs: 5) {
             let model = try! SpecReader.read(text: large, path: "large.fsm")

@@ -7,7 +7,7 @@ public enum Checker {
     /// The built-in checks, in report order; the spec's invariants follow.
     public static let builtInChecks = [
         "ties", "required-arcs", "path-consistency", "session-safety",
-        "kernel-lookup", "unguarded-kernel-lookup", "generated-lookup", "group-readings",
+        "one-table", "kernel-lookup", "unguarded-kernel-lookup", "generated-lookup", "invalid-flags", "group-readings",
     ]
 
     public static func check(_ model: MigrationProtocol, rule: PathRule? = nil) -> CheckReport {
@@ -21,6 +21,7 @@ public enum Checker {
             requiredArcsCheck(paths),
             pathConsistencyCheck(paths),
             sessionSafetyCheck(paths),
+            oneTableCheck(paths),
         ]
         results += kernelLookupChecks(paths)
         results.append(groupReadingCheck(paths))
@@ -43,8 +44,10 @@ public struct CheckReport: Sendable {
         let model = self.model
         var text = "protocol \(model.name) (\(model.sourcePath))\n"
         text += "  \(model.states.count) states, \(model.features.count) features, "
-        text += "\(paths.tables.count) valid feature sets, \(model.arcs.count) arcs, "
-        text += "\(model.blocked.count) blocked requests\n"
+        text += "\(paths.tables.count) valid feature sets, \(model.arcs.count) arcs"
+        text += model.arcGates.isEmpty ? ", " : " (\(model.arcGates.count) gated by a feature), "
+        text += "\(model.blocked.count) blocked requests"
+        text += model.blockedGates.isEmpty ? "\n" : " (\(model.blockedGates.count) served with a feature)\n"
         for table in paths.tables {
             text += "  \(model.describe(table.features)): \(table.supportedStates.count) states, "
             text += "\(table.requiredArcs.count) required arcs, \(table.combinationPaths.count) combination transitions\n"

@@ -22,10 +22,13 @@ extension Checker {
                         "\(model.describe(path: path)) has \(model.states[first].name) inside it"))
                 }
             }
-        case .refused(let arc):
+        case .refused(let arc, let gate):
             name = "invariant refused \(model.describe(arc))"
-            summary = "refused on every feature set that has both states"
+                + (gate.map { " unless " + model.featureNames($0).joined(separator: " | ") } ?? "")
+            summary = gate.map { "refused on every feature set that has both states and lacks " + model.describe($0) }
+                ?? "refused on every feature set that has both states"
             for table in paths.tables where table.graph.isSupported[arc.from] && table.graph.isSupported[arc.to] {
+                if let gate, table.features.covers(gate) { continue }
                 if let path = table.path(from: arc.from, to: arc.to) {
                     findings.append(.init(features: table.features, "the request is served: \(model.describe(path: path))"))
                 }

@@ -21,7 +21,37 @@ extension Checker {
             unguardedLoopNote(paths, kernel),
             lookupCheck("generated-lookup", paths, kernel, kernel.generatedLookup,
                         proven: "terminates and agrees for every flags value", flags: everyFlagsClass(paths.model)),
+            invalidFlagsNote(paths, kernel),
         ]
+    }
+
+    /// What the lookup answers for flags whose declared bits are no valid
+    /// feature set. A device never reports such flags if registration
+    /// refuses it (vfio_pci_core refuses a device without STOP_COPY, which
+    /// covers every invalid set of vfio-v2), so the lookup checks only ask
+    /// that it ends there; this note says where it serves requests anyway,
+    /// one finding per flags value, so a spec that adds a feature needing
+    /// another shows the registration check a kernel must add.
+    static func invalidFlagsNote(_ paths: ProtocolPaths, _ kernel: KernelTable) -> CheckResult {
+        let model = paths.model
+        let invalid = flagValues(model).filter { !model.isValid(FeatureSet(rawValue: $0)) }
+        let (divergences, _) = lookupDivergences(paths, kernel, kernel.generatedLookup, flags: invalid)
+        let served = Dictionary(grouping: divergences.filter { $0.kind == .undefinedFlags }, by: \.flags)
+        let name = "invalid-flags"
+        guard !served.isEmpty else {
+            return CheckResult(name: name, verdict: .holds,
+                summary: "every request is refused for the \(invalid.count) flags values that are no valid feature set")
+        }
+        let findings = served.keys.sorted().map { flags -> CheckResult.Finding in
+            let count = served[flags]?.count ?? 0
+            let set = model.describe(FeatureSet(rawValue: flags))
+            return CheckResult.Finding(features: nil,
+                "flags 0x\(String(flags, radix: 16)) \(set): the lookup serves \(count) request\(count == 1 ? "" : "s"); "
+                + "registration must refuse a device reporting these flags")
+        }
+        let summary = "the lookup serves requests for \(served.count) of the \(invalid.count) flags values that are "
+            + "no valid feature set; a kernel must refuse such devices when they register"
+        return CheckResult(name: name, verdict: .note, summary: summary, findings: findings)
     }
 
     /// What the skip loop without the error guard does with this spec's
@@ -74,7 +104,9 @@ extension Checker {
         flags: [UInt32]? = nil
     ) -> CheckResult {
         let (divergences, cases) = lookupDivergences(paths, kernel, lookup, flags: flags)
-        let findings = divergences.map { CheckResult.Finding(features: nil, $0.message) }
+        // Answers for flags no valid feature set has are `invalid-flags`'
+        // note; here such flags must only let the lookup end.
+        let findings = divergences.filter { $0.kind != .undefinedFlags }.map { CheckResult.Finding(features: nil, $0.message) }
         return .proven(name, "\(proven) (\(cases) lookups)", findings: findings)
     }
 }

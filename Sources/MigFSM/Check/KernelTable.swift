@@ -16,6 +16,18 @@ public struct KernelTable: Sendable {
     /// for a value no state has (as a C array leaves it).
     public let masks: [UInt32]
     public let errorValue: UInt32
+    /// The requests the spec serves only on devices with certain features
+    /// (`blocked A -> B unless F`), which per-state masks cannot say:
+    /// migfsm's lookup tests the flags for them before reading the table.
+    /// Empty for a table read from C.
+    public let gatedRequests: [GatedRequest]
+
+    /// A request refused unless the flags hold every bit of `gate`.
+    public struct GatedRequest: Hashable, Sendable {
+        public var current: UInt32
+        public var requested: UInt32
+        public var gate: UInt32
+    }
 
     /// The largest table migfsm builds (entries per row).
     public static let maximumSize = 4096
@@ -51,6 +63,11 @@ public struct KernelTable: Sendable {
             }
         }
         self.entries = entries
+        gatedRequests = model.blockedInOrder.compactMap { arc in
+            model.blockedGates[arc].map {
+                GatedRequest(current: model.states[arc.from].value, requested: model.states[arc.to].value, gate: $0.rawValue)
+            }
+        }
     }
 
     /// A table read from elsewhere (C source), checked to be well formed:
@@ -64,6 +81,7 @@ public struct KernelTable: Sendable {
         self.entries = entries
         self.masks = masks
         self.errorValue = errorValue
+        gatedRequests = []
     }
 
     public func entry(_ current: UInt32, _ requested: UInt32) -> UInt32 {
@@ -119,10 +137,17 @@ public struct KernelTable: Sendable {
 
     /// migfsm's emitted lookup (the C headers' and the Swift module's): the
     /// kernel's, with the skip loop guarded at the error state, statement for
-    /// statement. Flag bits no mask has are ignored, as the kernel ignores
-    /// them. A loop that would never end is reported as `.cycle`, which
-    /// `generated-lookup` proves never happens before anything is emitted.
+    /// statement, and before the table a test of the flags for each request
+    /// served only with a feature no state needs (none in vfio-v2). Flag bits
+    /// no mask has are ignored, as the kernel ignores them. A loop that would
+    /// never end is reported as `.cycle`, which `generated-lookup` proves
+    /// never happens before anything is emitted.
     public func generatedLookup(flags: UInt32, current: UInt32, requested: UInt32) -> Outcome {
-        lookup(flags: flags, current: current, requested: requested, loop: .guarded)
+        guard Int(current) < size, Int(requested) < size,
+              supported(current, flags), supported(requested, flags) else { return .refused(visited: []) }
+        for gated in gatedRequests where gated.current == current && gated.requested == requested {
+            if flags & gated.gate != gated.gate { return .refused(visited: []) }
+        }
+        return lookup(flags: flags, current: current, requested: requested, loop: .guarded)
     }
 }

@@ -54,6 +54,41 @@ enum CLayout {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The comment that opens the flag tests of gated requests.
+    static let gatedRequestsComment = "/* Requests served only with a flag no state needs. */"
+
+    /// For a spec that serves a request only with a feature no state needs
+    /// (`blocked A -> B unless F`): one test of the flags per such request,
+    /// before the table is read, which per-state masks cannot express. A
+    /// refused request leaves the error state in `*next`, as the table's
+    /// own refusals do. Empty when there is none (vfio-v2).
+    ///
+    ///     if (cur_fsm == VFIO_DEVICE_STATE_STOP_COPY &&
+    ///         new_fsm == VFIO_DEVICE_STATE_PRE_COPY &&
+    ///         (migration_flags & VFIO_MIGRATION_PRE_COPY_RETURN) !=
+    ///                 VFIO_MIGRATION_PRE_COPY_RETURN) {
+    ///             *next_fsm = VFIO_DEVICE_STATE_ERROR;
+    ///             return -EINVAL;
+    ///     }
+    static func gatedRequestTests(_ gated: [KernelTable.GatedRequest], current: String, requested: String,
+                                  next: String, error: String,
+                                  stateName: (UInt32) -> String, flagTerms: (FeatureSet) -> [String]) -> String {
+        guard !gated.isEmpty else { return "" }
+        var text = "\t" + gatedRequestsComment + "\n"
+        for request in gated {
+            let terms = flagTerms(FeatureSet(rawValue: request.gate))
+            let gate = terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " | ") + ")"
+            text += "\tif (\(current) == \(stateName(request.current)) &&\n"
+            text += "\t    \(requested) == \(stateName(request.requested)) &&\n"
+            let test = "\t    (migration_flags & \(gate)) != \(gate)) {"
+            text += columns(test) <= 80 ? test + "\n" : "\t    (migration_flags & \(gate)) !=\n\t\t    \(gate)) {\n"
+            text += "\t\t*\(next) = \(error);\n"
+            text += "\t\treturn -EINVAL;\n"
+            text += "\t}\n"
+        }
+        return text + "\n"
+    }
+
     /// A function head, parameters aligned after the parenthesis, as many
     /// on a line as fit in 80 columns.
     static func signature(_ head: String, _ parameters: [String]) -> String {

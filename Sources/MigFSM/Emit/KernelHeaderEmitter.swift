@@ -163,6 +163,8 @@ public struct KernelHeaderEmitter: Sendable {
         text += "\t    (\(flags)[new_fsm] & migration_flags) !=\n"
         text += "\t\t    \(flags)[new_fsm])\n"
         text += "\t\treturn -EINVAL;\n\n"
+        text += CLayout.gatedRequestTests(kernel.gatedRequests, current: "cur_fsm", requested: "new_fsm",
+                                          next: "next_fsm", error: errorName, stateName: stateName, flagTerms: flagTerms)
         text += "\t/*\n"
         text += "\t * Arcs touching optional and unsupported states are skipped over. The\n"
         text += "\t * driver will instead see an arc from the original state to the next\n"

@@ -29,7 +29,7 @@ public struct StateDiagram: Sendable {
         errorState = model.states[model.errorState].name
         arcs = table.requiredArcs.map { (model.states[$0.from].name, model.states[$0.to].name) }
         blocked = model.blockedInOrder
-            .filter { table.graph.isSupported[$0.from] && table.graph.isSupported[$0.to] }
+            .filter { table.graph.isSupported[$0.from] && table.graph.isSupported[$0.to] && model.isBlocked($0, on: table.features) }
             .map { (model.states[$0.from].name, model.states[$0.to].name) }
     }
 }

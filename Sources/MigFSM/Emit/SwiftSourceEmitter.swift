@@ -222,7 +222,7 @@ public struct SwiftSourceEmitter: Sendable {
                     guard supported(current, migrationFlags) else { return .failure(.currentNotSupported) }
                     guard target < UInt32(stateCount) else { return .failure(.targetOutOfRange) }
                     guard supported(target, migrationFlags) else { return .failure(.targetNotSupported) }
-                    var state = UInt32(table[Int(current) * stateCount + Int(target)])
+            \(gatedRequestTests())        var state = UInt32(table[Int(current) * stateCount + Int(target)])
                     while state != \(error.value) && !supported(state, migrationFlags) {
                         state = UInt32(table[Int(state) * stateCount + Int(target)])
                     }
@@ -297,6 +297,19 @@ public struct SwiftSourceEmitter: Sendable {
         }
         text += "        default:\n            return []\n        }\n    }\n"
         return text + "}\n"
+    }
+
+    /// For a spec that serves a request only with a feature no state needs
+    /// (`blocked A -> B unless F`): a test of the flags before the table.
+    /// Empty for vfio-v2.
+    func gatedRequestTests() -> String {
+        guard !kernel.gatedRequests.isEmpty else { return "" }
+        var text = "        // Requests served only with a flag no state needs.\n"
+        for gated in kernel.gatedRequests {
+            text += "        if current == \(gated.current) && target == \(gated.requested)"
+            text += " && migrationFlags & \(gated.gate) != \(gated.gate) { return .failure(.blocked) }\n"
+        }
+        return text
     }
 
     func arcLiteral(_ arc: Arc) -> String {

@@ -126,7 +126,11 @@ public struct UAPIComment: Sendable {
         guard !model.blockedInOrder.isEmpty else { return [] }
         // The kernel's line has two spaces after the `*`; kept byte for byte.
         return [Block(heading: [" The following transitions are blocked:"],
-                      items: model.blockedInOrder.map { model.describe($0) }, separated: true)]
+                      items: model.blockedInOrder.map { arc in
+                          model.describe(arc) + (model.blockedGates[arc].map {
+                              " unless the device has " + model.featureNames($0).joined(separator: " and ")
+                          } ?? "")
+                      }, separated: true)]
     }
 
     // MARK: - Helpers

@@ -165,6 +165,8 @@ public struct UserHeaderEmitter: Sendable {
         text += "\t    (\(flags)[target] & migration_flags) !=\n"
         text += "\t\t    \(flags)[target])\n"
         text += "\t\treturn -EINVAL;\n\n"
+        text += CLayout.gatedRequestTests(kernel.gatedRequests, current: "cur", requested: "target",
+                                          next: "next", error: errorName, stateName: stateName, flagTerms: flagTerms)
         text += "\t*next = \(tableName)[cur][target];\n"
         text += "\twhile (*next != \(errorName) &&\n"
         text += "\t       (\(flags)[*next] & migration_flags) !=\n"

@@ -69,7 +69,7 @@ public enum DriverReader {
                 try once(&name, value, keyword)
             case "protocol":
                 let value = try cursor.name("a protocol name")
-                if value.text != model.name {
+                if !model.accepts(protocolNamed: value.text) {
                     throw Diagnostic.error(at: value.location,
                         "the driver is written for protocol '\(value.text)', but the spec is '\(model.name)'")
                 }

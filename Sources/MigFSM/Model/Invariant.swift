@@ -3,8 +3,9 @@ public enum InvariantKind: Hashable, Sendable {
     /// `no-interior GROUP`: no path has a member of GROUP as an interior state,
     /// except, under the `contained` reading, a path that stays in the group.
     case noInterior(group: Int)
-    /// `refused A -> B`: wherever A and B exist, the request is refused.
-    case refused(Arc)
+    /// `refused A -> B [unless F]`: wherever A and B exist (on a device
+    /// without all of F, when given), the request is refused.
+    case refused(Arc, unless: FeatureSet?)
     /// `sink STATE`: no arc leaves or enters STATE, no request from or to it
     /// is served.
     case sink(StateID)

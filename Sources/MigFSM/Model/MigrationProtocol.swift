@@ -15,8 +15,14 @@ public struct MigrationProtocol: Hashable, Sendable {
     public var groups: [StateGroup]
     /// The arcs of the full graph (all features), in declaration order.
     public var arcs: [Arc]
+    /// Per arc declared `A -> B needs F`: the features that enable it; the
+    /// arc exists only on devices with all of them. Absent: always there.
+    public var arcGates: [Arc: FeatureSet] = [:]
     /// Requests refused although a path may exist.
     public var blocked: Set<Arc>
+    /// Per request declared `blocked A -> B unless F`: the features on which
+    /// it is served after all. Absent: refused on every feature set.
+    public var blockedGates: [Arc: FeatureSet] = [:]
     /// Blocked requests in declaration order.
     public var blockedInOrder: [Arc]
     public var pathRule: PathRule
@@ -34,6 +40,33 @@ public struct MigrationProtocol: Hashable, Sendable {
     /// `frozen`: the states whose internal state must not change, in
     /// declaration order (empty: not declared).
     public var frozen: [FrozenState] = []
+
+    /// The protocol names of the specs this one extends, nearest first:
+    /// driver and policy files written for any of them run on this one.
+    public var ancestors: [String] = []
+
+    /// Whether a driver or policy file written for protocol `name` runs on
+    /// this protocol: it is this one, or one this spec extends.
+    public func accepts(protocolNamed name: String) -> Bool {
+        name == self.name || ancestors.contains(name)
+    }
+
+    /// Whether the full graph's `arc` exists on a device with `set`.
+    public func hasArc(_ arc: Arc, on set: FeatureSet) -> Bool {
+        guard let gate = arcGates[arc] else { return true }
+        return set.covers(gate)
+    }
+
+    /// Whether the spec refuses `request` on a device with `set` although a
+    /// path may exist.
+    public func isBlocked(_ request: Arc, on set: FeatureSet) -> Bool {
+        guard blocked.contains(request) else { return false }
+        guard let gate = blockedGates[request] else { return true }
+        return !set.covers(gate)
+    }
+
+    /// Whether the spec gates an arc or a blocked request by a feature.
+    public var hasGates: Bool { !arcGates.isEmpty || !blockedGates.isEmpty }
 
     /// Whether the spec says which states may initiate P2P DMA and which
     /// must not be written to: what multi-device P2P safety checks.

@@ -131,8 +131,8 @@ public enum Validator {
 
             let groups = buildGroups(statements, states: resolvedStates, index: stateIndex)
             groupIndexByName = Dictionary(groups.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-            let arcs = buildArcs(statements, states: resolvedStates, index: stateIndex, errorState: errorState)
-            let blocked = buildBlocked(statements, states: resolvedStates, index: stateIndex, errorState: errorState, arcs: Set(arcs))
+            let (arcs, arcGates) = buildArcs(statements, states: resolvedStates, index: stateIndex, errorState: errorState, features: resolvedFeatures)
+            let (blocked, blockedGates) = buildBlocked(statements, states: resolvedStates, index: stateIndex, errorState: errorState, arcs: Set(arcs), arcGates: arcGates, features: resolvedFeatures)
             let pathRule = buildPathRule(statements, groups: groups)
             let invariants = buildInvariants(statements, states: resolvedStates, index: stateIndex, groups: groups, features: features)
 
@@ -153,6 +153,9 @@ public enum Validator {
                 sessionDomains: domains)
             model.p2pInitiators = initiators
             model.frozen = frozen
+            model.arcGates = arcGates
+            model.blockedGates = blockedGates
+            model.ancestors = syntax.ancestors
             return model
         }
 
@@ -405,8 +408,16 @@ public enum Validator {
             return Arc(from, to)
         }
 
-        mutating func buildArcs(_ statements: [(statement: Statement, location: SourceLocation)], states: [State], index: [String: StateID], errorState: StateID?) -> [Arc] {
+        /// The features of a `needs` or `unless` gate; `nil` when the
+        /// statement has none.
+        mutating func resolveGate(_ syntax: ArcSyntax, features: [Feature]) -> FeatureSet? {
+            guard !syntax.gate.isEmpty else { return nil }
+            return resolveFeatures(syntax.gate, features: features, names: features.map(\.name))
+        }
+
+        mutating func buildArcs(_ statements: [(statement: Statement, location: SourceLocation)], states: [State], index: [String: StateID], errorState: StateID?, features: [Feature]) -> ([Arc], [Arc: FeatureSet]) {
             var arcs: [Arc] = []
+            var gates: [Arc: FeatureSet] = [:]
             var seen: [Arc: SourceLocation] = [:]
             for (statement, location) in statements {
                 guard case .arc(let syntax) = statement, let arc = resolveArc(syntax, states: states, index: index) else { continue }
@@ -426,12 +437,14 @@ public enum Validator {
                 }
                 seen[arc] = location
                 arcs.append(arc)
+                if let gate = resolveGate(syntax, features: features) { gates[arc] = gate }
             }
-            return arcs
+            return (arcs, gates)
         }
 
-        mutating func buildBlocked(_ statements: [(statement: Statement, location: SourceLocation)], states: [State], index: [String: StateID], errorState: StateID?, arcs: Set<Arc>) -> [Arc] {
+        mutating func buildBlocked(_ statements: [(statement: Statement, location: SourceLocation)], states: [State], index: [String: StateID], errorState: StateID?, arcs: Set<Arc>, arcGates: [Arc: FeatureSet], features: [Feature]) -> ([Arc], [Arc: FeatureSet]) {
             var blocked: [Arc] = []
+            var gates: [Arc: FeatureSet] = [:]
             var seen: [Arc: SourceLocation] = [:]
             for (statement, location) in statements {
                 guard case .blocked(let syntax) = statement, let arc = resolveArc(syntax, states: states, index: index) else { continue }
@@ -443,8 +456,13 @@ public enum Validator {
                     error(syntax.from.location, "requests from or to the error state are always refused; no need to block them")
                     continue
                 }
-                if arcs.contains(arc) {
-                    error(location, "'\(syntax.from.text) -> \(syntax.to.text)' is declared as an arc and blocked")
+                let gate = resolveGate(syntax, features: features)
+                // An arc gated by every feature that serves the request
+                // (`A -> B needs F` with `blocked A -> B unless F`) exists
+                // only where the request is served: no conflict.
+                if arcs.contains(arc), !(gate.map { (arcGates[arc] ?? []).covers($0) } ?? false) {
+                    error(location, "'\(syntax.from.text) -> \(syntax.to.text)' is declared as an arc and blocked"
+                        + (gate == nil ? "" : " on devices that have the arc; gate the arc by the features that unblock it"))
                     continue
                 }
                 if let first = seen[arc] {
@@ -453,8 +471,9 @@ public enum Validator {
                 }
                 seen[arc] = location
                 blocked.append(arc)
+                if let gate { gates[arc] = gate }
             }
-            return blocked
+            return (blocked, gates)
         }
 
         mutating func buildPathRule(_ statements: [(statement: Statement, location: SourceLocation)], groups: [StateGroup]) -> PathRule {
@@ -516,7 +535,8 @@ public enum Validator {
                         kind = nil
                     }
                 case .refused(let arcSyntax):
-                    kind = resolveArc(arcSyntax, states: states, index: index).map(InvariantKind.refused)
+                    let gate = resolveGate(arcSyntax, features: features)
+                    kind = resolveArc(arcSyntax, states: states, index: index).map { .refused($0, unless: gate) }
                 case .sink(let name):
                     kind = resolveState(name, states: states, index: index).map(InvariantKind.sink)
                 case .reachable:

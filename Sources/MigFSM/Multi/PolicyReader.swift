@@ -67,7 +67,7 @@ public enum PolicyReader {
                 try once(&name, try cursor.name("a policy name"), keyword)
             case "protocol":
                 let value = try cursor.name("a protocol name")
-                if value.text != model.name {
+                if !model.accepts(protocolNamed: value.text) {
                     throw Diagnostic.error(at: value.location,
                         "the policy is written for protocol '\(value.text)', but the spec is '\(model.name)'")
                 }

@@ -2,7 +2,8 @@
 /// the arcs between them once the states it lacks are contracted.
 ///
 /// Without P2P, `RUNNING -> RUNNING_P2P -> STOP` of the full graph becomes
-/// the arc `RUNNING -> STOP`. A contraction obeys the path rule: it may pass
+/// the arc `RUNNING -> STOP`. An arc gated by features the set lacks
+/// (`A -> B needs F`) is not part of its full graph. A contraction obeys the path rule: it may pass
 /// through a ruled group's member only when, under the `contained` reading,
 /// it starts, stays and ends in that group.
 public struct FeatureGraph: Sendable {
@@ -36,13 +37,15 @@ public struct FeatureGraph: Sendable {
         ruledGroup = ruled
         groupIsContained = contained
 
-        // The full graph's adjacency, in declaration order.
+        // The full graph's adjacency, in declaration order, without the
+        // arcs whose gate features this set lacks.
+        let present = model.arcGates.isEmpty ? model.arcs : model.arcs.filter { model.hasArc($0, on: features) }
         var fullOffsets = [Int32](repeating: 0, count: count + 1)
-        for arc in model.arcs { fullOffsets[arc.from + 1] += 1 }
+        for arc in present { fullOffsets[arc.from + 1] += 1 }
         for index in 0..<count { fullOffsets[index + 1] += fullOffsets[index] }
         var fill = fullOffsets
-        var fullTargets = [Int32](repeating: 0, count: model.arcs.count)
-        for arc in model.arcs {
+        var fullTargets = [Int32](repeating: 0, count: present.count)
+        for arc in present {
             fullTargets[Int(fill[arc.from])] = Int32(arc.to)
             fill[arc.from] += 1
         }

@@ -55,7 +55,9 @@ public struct PathTable: Sendable {
         var ties: [PathTie] = []
         let order = model.statesByValue
         var blockedTargets = [[StateID]](repeating: [], count: count)
-        for arc in model.blockedInOrder { blockedTargets[arc.from].append(arc.to) }
+        for arc in model.blockedInOrder where model.isBlocked(arc, on: features) {
+            blockedTargets[arc.from].append(arc.to)
+        }
         for source in order where graph.isSupported[source] {
             let outside = ShortestPathTree(graph: graph, source: source, mode: .outside, values: values)
             var inside: ShortestPathTree?

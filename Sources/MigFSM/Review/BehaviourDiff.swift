@@ -35,6 +35,20 @@ public struct BehaviourDiff: Sendable {
         }
     }
 
+    /// A feature set only the new protocol has (a new flag), compared with
+    /// the old protocol's set of the same features without the new ones:
+    /// what a driver that adds the flag changes.
+    public struct NewFeatureSet: Hashable, Sendable {
+        public var features: [String]
+        /// The old set it is compared with; `nil` when the old protocol has
+        /// no valid set of those features.
+        public var comparedWith: [String]?
+        /// The features it adds to `comparedWith`.
+        public var added: [String]
+        /// What differs from `comparedWith` (its `features` are this set's).
+        public var changes: FeatureSetChanges
+    }
+
     /// A check whose verdict differs; `nil` where the check does not exist.
     public struct CheckChange: Hashable, Sendable {
         public var name: String
@@ -51,6 +65,8 @@ public struct BehaviourDiff: Sendable {
     /// One entry per feature set in both, in the old protocol's order; empty
     /// ones included so callers can count.
     public var featureSets: [FeatureSetChanges]
+    /// One entry per feature set in `featureSetsAdded`, in the same order.
+    public var newFeatureSets: [NewFeatureSet]
     public var checks: [CheckChange]
 
     /// Whether the two protocols behave identically.
@@ -85,6 +101,22 @@ public struct BehaviourDiff: Sendable {
             perSet.append(Self.compare(oldPaths.tables[index], newPaths.tables[newIndex], names))
         }
         featureSets = perSet
+
+        // A new set against the old set of its features the old spec knows.
+        let oldFeatureNames = Set(old.features.map(\.name))
+        var newOnes: [NewFeatureSet] = []
+        for (index, names) in newSets.enumerated() where !oldSets.contains(where: { key($0) == key(names) }) {
+            let known = names.filter { oldFeatureNames.contains($0) }
+            let added = names.filter { !oldFeatureNames.contains($0) }
+            guard let oldIndex = oldSets.firstIndex(where: { key($0) == key(known) }) else {
+                newOnes.append(NewFeatureSet(features: names, comparedWith: nil, added: added,
+                                             changes: FeatureSetChanges(features: names)))
+                continue
+            }
+            newOnes.append(NewFeatureSet(features: names, comparedWith: oldSets[oldIndex], added: added,
+                                         changes: Self.compare(oldPaths.tables[oldIndex], newPaths.tables[index], names)))
+        }
+        newFeatureSets = newOnes
 
         let oldChecks = Checker.check(oldPaths).results
         let newChecks = Checker.check(newPaths).results

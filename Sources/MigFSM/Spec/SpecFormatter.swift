@@ -26,6 +26,10 @@ public enum SpecFormatter {
 
     public static func format(_ statement: Statement) -> String {
         switch statement {
+        case .extends(let path):
+            return "extends \(path.text)"
+        case .drop(let dropped):
+            return "drop " + format(dropped)
         case .protocolName(let name):
             return "protocol \(name.text)"
         case .naming(let key, let value):
@@ -45,9 +49,9 @@ public enum SpecFormatter {
         case .group(let name, let members):
             return "group \(name.text) = " + join(members, ", ")
         case .arc(let arc):
-            return "\(arc.from.text) -> \(arc.to.text)"
+            return "\(arc.from.text) -> \(arc.to.text)" + gate(arc, "needs")
         case .blocked(let arc):
-            return "blocked \(arc.from.text) -> \(arc.to.text)"
+            return "blocked \(arc.from.text) -> \(arc.to.text)" + gate(arc, "unless")
         case .pathRule(.shortest):
             return "path shortest"
         case .pathRule(.groupInterior(let group, let reading)):
@@ -57,7 +61,7 @@ public enum SpecFormatter {
         case .invariant(.noInterior(let group)):
             return "invariant no-interior \(group.text)"
         case .invariant(.refused(let arc)):
-            return "invariant refused \(arc.from.text) -> \(arc.to.text)"
+            return "invariant refused \(arc.from.text) -> \(arc.to.text)" + gate(arc, "unless")
         case .invariant(.sink(let state)):
             return "invariant sink \(state.text)"
         case .invariant(.reachable):
@@ -72,6 +76,11 @@ public enum SpecFormatter {
             return "frozen " + members.map { $0.state.text + ($0.afterWrite ? " after-write" : "") }
                 .joined(separator: ", ")
         }
+    }
+
+    /// ` needs F | G`, ` unless F | G`, or nothing for an ungated arc.
+    private static func gate(_ arc: ArcSyntax, _ keyword: String) -> String {
+        arc.gate.isEmpty ? "" : " \(keyword) " + join(arc.gate, " | ")
     }
 
     private static func join(_ names: [Name], _ separator: String) -> String {

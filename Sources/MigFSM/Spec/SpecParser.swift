@@ -7,18 +7,31 @@ public enum SpecParser {
     /// The statement keywords, for "did you mean" suggestions.
     public static let keywords = [
         "protocol", "feature", "state", "group", "blocked", "path", "invariant",
-        "p2p-initiator", "frozen",
+        "p2p-initiator", "frozen", "extends", "drop",
     ] + NamingKey.allCases.map(\.rawValue)
 
     public static func parse(_ source: SourceText) -> (SpecSyntax, [Diagnostic]) {
         var lines: [SpecLine] = []
         var diagnostics: [Diagnostic] = []
         var broken: Set<String> = []
+        var extendsIsBroken = false
         lines.reserveCapacity(source.lines.count)
         for number in 1...max(1, source.lines.count) where number <= source.lines.count {
-            let lexed = Lexer.lex(source, line: number)
             let range = source.lines[number - 1]
             let endColumn = range.count + 1
+            if let extends = ExtendsLine.parse(source, line: number) {
+                // A path is not a token: the line is read by hand.
+                let location = SourceLocation(file: source.path, line: number, column: extends.keywordColumn)
+                if let error = extends.error {
+                    diagnostics.append(error)
+                    extendsIsBroken = true
+                }
+                lines.append(SpecLine(
+                    line: number, statement: extends.path.map(Statement.extends), location: location,
+                    comment: extends.comment))
+                continue
+            }
+            let lexed = Lexer.lex(source, line: number)
             var cursor = LineCursor(
                 tokens: lexed.tokens, file: source.path, line: number, endColumn: endColumn)
             let location = cursor.here
@@ -49,6 +62,7 @@ public enum SpecParser {
         }
         var syntax = SpecSyntax(path: source.path, lines: lines)
         syntax.brokenDeclarations = broken
+        syntax.extendsIsBroken = extendsIsBroken
         return (syntax, diagnostics)
     }
 
@@ -56,8 +70,10 @@ public enum SpecParser {
         guard let first = cursor.peek, first.kind == .word else {
             throw cursor.expected("a statement keyword or an arc 'A -> B'")
         }
-        if cursor.tokens.count > 1, cursor.tokens[1].kind == .arrow {
-            return .arc(try arc(&cursor))
+        if cursor.tokens.count > cursor.index + 1, cursor.tokens[cursor.index + 1].kind == .arrow {
+            var syntax = try arc(&cursor)
+            syntax.gate = try gate(&cursor, keyword: "needs")
+            return .arc(syntax)
         }
         let keyword = cursor.advance()
         switch keyword.text {
@@ -72,7 +88,19 @@ public enum SpecParser {
             try cursor.expect(.equals, "'=' after the group name")
             return .group(name: name, members: try cursor.names("a state name", separatedBy: .comma))
         case "blocked":
-            return .blocked(try arc(&cursor))
+            var syntax = try arc(&cursor)
+            syntax.gate = try gate(&cursor, keyword: "unless")
+            return .blocked(syntax)
+        case "drop":
+            let droppable = cursor.peek.map { next in
+                next.kind == .word
+                    && ((cursor.tokens.count > cursor.index + 1 && cursor.tokens[cursor.index + 1].kind == .arrow)
+                        || ["blocked", "path", "invariant"].contains(next.text))
+            } ?? false
+            guard droppable else {
+                throw cursor.expected("an arc, 'blocked', 'path' or 'invariant' after 'drop' (only those can be dropped)")
+            }
+            return .drop(try parseStatement(&cursor))
         case "path":
             return .pathRule(try pathRule(&cursor))
         case "invariant":
@@ -106,6 +134,13 @@ public enum SpecParser {
             throw cursor.error("an arc joins exactly two states; write each arc on its own line")
         }
         return ArcSyntax(from: from, to: to)
+    }
+
+    /// `needs F | G` after an arc, `unless F | G` after a blocked or refused
+    /// request: the features that enable it; empty when absent.
+    static func gate(_ cursor: inout LineCursor, keyword: String) throws(Diagnostic) -> [Name] {
+        guard cursor.take(keyword: keyword) else { return [] }
+        return try cursor.names("a feature name", separatedBy: .bar)
     }
 
     static func feature(_ cursor: inout LineCursor) throws(Diagnostic) -> FeatureSyntax {
@@ -190,7 +225,9 @@ public enum SpecParser {
         case "no-interior":
             return .noInterior(group: try cursor.name("a group name"))
         case "refused":
-            return .refused(try arc(&cursor))
+            var syntax = try arc(&cursor)
+            syntax.gate = try gate(&cursor, keyword: "unless")
+            return .refused(syntax)
         case "sink":
             return .sink(try cursor.name("a state name"))
         case "reachable":

@@ -16,11 +16,17 @@ public enum SpecReader {
         try read(try SourceText.read(text: text, path: path))
     }
 
+    /// Parses, resolves `extends` (reading the specs it names, relative to
+    /// `source`'s folder) and validates.
     public static func read(_ source: SourceText) throws(DiagnosticList) -> MigrationProtocol {
         let (syntax, parseErrors) = SpecParser.parse(source)
-        let (model, validationErrors) = Validator.validate(syntax)
-        guard parseErrors.isEmpty, let model else {
-            throw LineOrientedReader.failure(parseErrors + validationErrors, in: source)
+        let (resolved, extensionErrors) = SpecExtension.resolve(syntax)
+        guard let resolved else {
+            throw LineOrientedReader.failure(parseErrors + extensionErrors, in: source)
+        }
+        let (model, validationErrors) = Validator.validate(resolved)
+        guard parseErrors.isEmpty, extensionErrors.isEmpty, let model else {
+            throw LineOrientedReader.failure(parseErrors + extensionErrors + validationErrors, in: source)
         }
         return model
     }

@@ -33,10 +33,15 @@ public struct NumberLiteral: Hashable, Sendable {
     }
 }
 
-/// `A -> B` as written.
+/// `A -> B` as written, with the features that gate it, if any.
 public struct ArcSyntax: Hashable, Sendable {
     public var from: Name
     public var to: Name
+    /// The features that enable what the statement names: an arc that
+    /// exists only on devices with all of them (`A -> B needs F`), a request
+    /// refused only on devices without them (`blocked A -> B unless F`,
+    /// `invariant refused A -> B unless F`). Empty: not gated.
+    public var gate: [Name] = []
 }
 
 /// The parsed form of one spec line, before names are resolved.
@@ -44,6 +49,13 @@ public struct ArcSyntax: Hashable, Sendable {
 /// Spec files are line-oriented: each non-blank, non-comment line is exactly
 /// one statement. The `Validator` turns statements into a `MigrationProtocol`.
 public enum Statement: Hashable, Sendable {
+    /// `extends ../vfio-v2.fsm`: the spec this one amends, its path relative
+    /// to this file's folder (the name's text is the path as written).
+    case extends(Name)
+    /// `drop blocked STOP_COPY -> PRE_COPY`: a statement of the spec this one
+    /// extends that it goes without (arcs, blocked requests, path rules and
+    /// invariants only).
+    indirect case drop(Statement)
     /// `protocol vfio-v2`
     case protocolName(Name)
     /// `c-enum vfio_device_mig_state`, `c-state-prefix VFIO_DEVICE_STATE_`, ...
@@ -54,9 +66,9 @@ public enum Statement: Hashable, Sendable {
     case state(StateSyntax)
     /// `group saving = PRE_COPY, PRE_COPY_P2P, STOP_COPY`
     case group(name: Name, members: [Name])
-    /// `RUNNING -> RUNNING_P2P`
+    /// `RUNNING -> RUNNING_P2P`, `STOP_COPY -> PRE_COPY_P2P needs F`
     case arc(ArcSyntax)
-    /// `blocked STOP_COPY -> PRE_COPY`
+    /// `blocked STOP_COPY -> PRE_COPY`, `blocked STOP_COPY -> PRE_COPY unless F`
     case blocked(ArcSyntax)
     /// `path shortest`, `path group-interior saving contained`, ...
     case pathRule(PathRuleSyntax)
@@ -128,7 +140,7 @@ public enum PathRuleSyntax: Hashable, Sendable {
 public enum InvariantSyntax: Hashable, Sendable {
     /// `invariant no-interior GROUP`
     case noInterior(group: Name)
-    /// `invariant refused A -> B`
+    /// `invariant refused A -> B [unless F | G]`
     case refused(ArcSyntax)
     /// `invariant sink STATE`
     case sink(Name)
@@ -156,6 +168,13 @@ public struct SpecSyntax: Hashable, Sendable {
     /// Names that a line which failed to parse was declaring
     /// (`state STOP = oops`): not reported again as unknown where used.
     public var brokenDeclarations: Set<String> = []
+    /// An `extends` line failed to parse: what the spec builds on is
+    /// unknown, so it is not validated (every name of the base would be
+    /// reported unknown).
+    public var extendsIsBroken = false
+    /// After `extends` is resolved: the protocol names of the specs this one
+    /// extends, nearest first (empty for a spec that extends none).
+    public var ancestors: [String] = []
 
     public var statements: [(statement: Statement, location: SourceLocation)] {
         lines.compactMap { line in line.statement.map { ($0, line.location) } }

@@ -51,10 +51,16 @@ struct KernelLookupChange {
         self.cases = cases
     }
 
+    /// A guarded lookup is migfsm's (with the flag tests of the table's
+    /// gated requests, none for a table read from code); an unguarded one
+    /// is the old hand-written loop.
     static func answer(_ table: KernelTable, _ loop: KernelTable.SkipLoop,
                        _ flags: UInt32, _ current: UInt32, _ requested: UInt32) -> Answer {
         let warned = Int(current) >= table.size || !table.supported(current, flags)
-        switch table.lookup(flags: flags, current: current, requested: requested, loop: loop) {
+        let outcome = loop == .guarded
+            ? table.generatedLookup(flags: flags, current: current, requested: requested)
+            : table.lookup(flags: flags, current: current, requested: requested, loop: .unguarded)
+        switch outcome {
         case .next(let value, _): return .next(value)
         case .refused: return .refused(warned: warned)
         case .cycle: return .neverReturns

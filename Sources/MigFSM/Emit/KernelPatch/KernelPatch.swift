@@ -120,12 +120,31 @@ public struct KernelPatch: Sendable {
             ]
             message += Self.behaviour(change, model: model, loop: .guarded, kernel: kernel)
         }
+        message += Self.missingFlags(model: model, uapi: base + "include/uapi/linux/vfio.h")
         let patch = FormatPatch(author: author, subject: subject, message: message, files: files)
         text = patch.rendered
         changes = change.lines(model)
         summary = changes.isEmpty
             ? "the patched \(VFIOMainSource.functionName)() answers as before on all \(change.cases) lookups"
             : "the patched \(VFIOMainSource.functionName)() answers \(changes.count) request\(changes.count == 1 ? "" : "s") differently (listed in the commit message)"
+    }
+
+    /// A paragraph naming the spec's feature flags the tree's uAPI header
+    /// does not define (a spec adding a flag, such as a proposal gated by
+    /// one): the generated header's static_asserts need them, and this
+    /// patch does not add them. Nothing when the header is absent from the
+    /// tree or defines them all.
+    static func missingFlags(model: MigrationProtocol, uapi path: String) -> [String] {
+        guard let text = try? read(path) else { return [] }
+        let defined = Set(text.split(separator: "\n").compactMap { line -> Substring? in
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return words.count >= 2 && words[0] == "#define" ? words[1] : nil
+        })
+        let missing = model.features.sorted { $0.bit < $1.bit }.map(model.naming.cFlag)
+            .filter { !defined.contains(Substring($0)) }
+        guard !missing.isEmpty else { return [] }
+        return ["The spec has feature flags include/uapi/linux/vfio.h does not define yet: "
+            + missing.joined(separator: ", ") + ". Define them there (a uAPI change) before this patch builds."]
     }
 
     static func read(_ path: String) throws(Failure) -> String {
@@ -148,8 +167,25 @@ public struct KernelPatch: Sendable {
     }
 
     /// From the lookup's kernel-doc to the end of the header.
-    static func lookupSection(_ header: String, _ lookup: String) -> Substring? {
-        header.range(of: "/**\n * \(lookup)()").map { header[$0.lowerBound...] }
+    /// The lookup function of a generated header, from its comment to the
+    /// end, without the flag tests of gated requests: those follow the spec
+    /// (a spec change may add or remove them), the rest is fixed code.
+    static func lookupSection(_ header: String, _ lookup: String) -> String? {
+        guard let start = header.range(of: "/**\n * \(lookup)()") else { return nil }
+        var lines: [Substring] = []
+        var inGatedTests = false
+        for line in header[start.lowerBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "\t" + CLayout.gatedRequestsComment {
+                inGatedTests = true
+                continue
+            }
+            if inGatedTests {
+                if line.isEmpty { inGatedTests = false }
+                continue
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// What the commit message says about the comment above the table: the
