@@ -29,9 +29,9 @@ enum ImportBenchmarks {
             },
             Benchmark("audit-driver: \(lines)-line C file", runs: 5) {
                 let path = NSTemporaryDirectory() + "migfsm-bench-driver.c"
-                FileManager.default.createFile(atPath: path, contents: Data(driver))
-                let audit = try! DriverAudit.load(path: path, model: model, features: features)
-                return "\(audit.handled.count) arcs, \(audit.missing.count) missing"
+                _ = FileManager.default.createFile(atPath: path, contents: Data(driver))
+                let audit = DriverAudit.run(paths: [path], model: model, features: features)
+                return "\(audit.drivers.first?.model.branches.count ?? 0) arcs, \(audit.findings.count) findings"
             },
         ]
     }
