@@ -46,8 +46,20 @@ public struct DriverAudit: Sendable {
             for driver in models {
                 drivers.append(audit(driver, claimed: features))
             }
+            if models.isEmpty {
+                let place = code.files.count == 1 ? code.files[0].path : code.directory
+                general.append(Finding(kind: "no-driver", severity: .note, location: .file(place.isEmpty ? "." : place),
+                    message: "no migration driver here: no '.migration_set_state = ...' op and no step function"))
+            }
         }
-        if drivers.isEmpty {
+        if drivers.isEmpty, general.contains(where: { $0.kind == "no-driver" }) {
+            // Nothing to audit at all: every folder without a driver is an error.
+            general = general.map { finding in
+                var finding = finding
+                if finding.kind == "no-driver" { finding.severity = .error }
+                return finding
+            }
+        } else if drivers.isEmpty, !general.contains(where: { $0.severity == .error }) {
             let prefix = model.naming.cStatePrefix
             let place = paths.first.map { SourceLocation.file($0) } ?? .file("")
             general.append(Finding(kind: "no-driver", severity: .error, location: place,
@@ -107,7 +119,12 @@ public struct DriverAudit: Sendable {
         let auditedModel = audited.isEmpty ? driver : driverRestricted(driver, to: audited)
         var traces: [DriverModel.Defect: [String]] = [:]
         let defects = auditedModel.defects
-        for defect in defects { traces[defect] = trace(auditedModel, defect, audited) }
+        for defect in defects {
+            var together: Set<DriverModel.Defect> = [defect]
+            // A reset that keeps the state keeps the sessions too.
+            if case .resetKeepsState(let set) = defect { together.insert(.resetKeepsSession(set)) }
+            traces[defect] = trace(auditedModel, together, audited)
+        }
         for arc in missingOrder {
             let sets = missingSets[arc] ?? []
             let example = missingExample(arc, sets[0], model)
@@ -127,61 +144,89 @@ public struct DriverAudit: Sendable {
             findings.append(Finding(kind: "dead-code", severity: .warning, location: repeated.location,
                 message: "\(model.describe(repeated.arc)) repeats the condition at \(repeated.first.description); never reached"))
         }
-        // Branch defects.
+        // Branch defects; one finding per C place, naming every arc it affects.
+        var grouped: [(key: String, finding: Finding, arcs: [Arc], text: (String) -> String)] = []
+        func add(_ kind: String, _ severity: Finding.Severity, _ location: SourceLocation, _ arc: Arc,
+                 related: [Diagnostic.Note] = [], trace: [String] = [], _ text: @escaping (String) -> String) {
+            let key = "\(kind) \(location.description)"
+            if let index = grouped.firstIndex(where: { $0.key == key }) {
+                if !grouped[index].arcs.contains(arc) { grouped[index].arcs.append(arc) }
+                for note in related where !grouped[index].finding.related.contains(note) { grouped[index].finding.related.append(note) }
+                return
+            }
+            grouped.append((key, Finding(kind: kind, severity: severity, location: location, message: "", related: related, trace: trace), [arc], text))
+        }
         for branch in auditedModel.branches {
-            let arc = model.describe(branch.arc)
+            let from = model.states[branch.arc.from].name
+            let to = model.states[branch.arc.to].name
             for call in branch.dropped {
                 let declared = driver.code.location(of: call.name ?? "").map { [Diagnostic.Note($0, "\(call.name ?? "it")() returns int here")] } ?? []
-                findings.append(Finding(kind: "dropped-result", severity: .error, location: call.location,
-                    message: "\(arc) drops the result of \(call.name ?? "a call")(): when it fails, the step still succeeds and the driver records \(model.states[branch.arc.to].name) while the device stays in \(model.states[branch.arc.from].name)",
-                    related: declared, trace: traces[.swallows(branch.arc)] ?? []))
+                let name = call.name ?? "a call"
+                add("dropped-result", .error, call.location, branch.arc, related: declared, trace: traces[.swallows(branch.arc)] ?? []) { arcs in
+                    arcs.contains(",") ? "\(arcs) drop the result of \(name)(): when it fails, the step still succeeds and the driver records the new state while the device stays in the old one"
+                        : "\(arcs) drops the result of \(name)(): when it fails, the step still succeeds and the driver records \(to) while the device stays in \(from)"
+                }
             }
             for (call, swallow) in branch.swallowed {
                 let how = swallow.logged ? "only logs the failure of" : "drops the result of"
-                let chain = swallow.through.count > 1 ? " (through \(swallow.through.dropFirst().map { $0 + "()" }.joined(separator: ", ")))" : ""
-                findings.append(Finding(kind: "swallowed-failure", severity: .warning, location: call.location,
-                    message: "\(arc) calls \(call.name ?? "a void function")(), a void function that \(how) \(swallow.callee)()\(chain): the arc reports success whatever that command did",
-                    related: [.init(swallow.location, "\(swallow.callee)() is called here and its failure goes no further")],
-                    trace: traces[.swallows(branch.arc)] ?? []))
+                let chain = swallow.through.count > 1 ? " (in \(swallow.through.dropFirst().map { $0 + "()" }.joined(separator: ", ")))" : ""
+                let name = call.name ?? "a void function"
+                add("swallowed-failure", .warning, call.location, branch.arc,
+                    related: [.init(swallow.location, "\(swallow.callee)() is called here; \(swallow.logged ? "its failure is only logged" : "its result is dropped")\(chain)")],
+                    trace: traces[.swallows(branch.arc)] ?? []) { arcs in
+                    "\(arcs): \(name)() is a void function that \(how) a command (see the notes), so the arc reports success whatever the device did"
+                }
             }
             for call in branch.unseen {
-                findings.append(Finding(kind: "cannot-see", severity: .note, location: call.location,
-                    message: "\(arc) calls \(call.name ?? "a function")() as a statement; it is not declared in the files read, so whether it returns a failure migfsm cannot tell"))
+                let name = call.name ?? "a function"
+                add("cannot-see", .note, call.location, branch.arc) { arcs in
+                    "\(arcs): \(name)() is called as a statement and is not declared in the files read; whether it returns a failure migfsm cannot tell"
+                }
             }
             if let early = branch.endsSessionEarly, defects.contains(.endsSessionEarly(branch.arc)) {
                 let session = model.states[branch.arc.from].session?.rawValue ?? "data"
-                let cause = early.command.map { "\($0.name ?? "a command")() at \($0.location.description) can still fail" } ?? "the step can still fail at \(early.failure.description)"
-                findings.append(Finding(kind: "session-ended-before-failure", severity: early.command == nil ? .warning : .error,
-                    location: early.release.location,
-                    message: "\(arc) ends the \(session) session (\(early.release.name ?? "a release")()) before it can fail: \(cause), and then the device stays in \(model.states[branch.arc.from].name) with its session gone",
+                let cause = early.command.map { ", then \($0.name ?? "a command")() at \($0.location.description) can fail" } ?? ", and the step can still fail after it"
+                let release = early.release.name ?? "a release"
+                add("session-ended-before-failure", early.command == nil ? .warning : .error, early.release.location, branch.arc,
                     related: [.init(early.failure, "the step fails here after the session ended")],
-                    trace: traces[.endsSessionEarly(branch.arc)] ?? []))
+                    trace: traces[.endsSessionEarly(branch.arc)] ?? []) { arcs in
+                    "\(arcs): \(release)() ends the \(session) session\(cause); on that failure the device stays in \(arcs.contains(",") ? "the state it was leaving" : from) with its session gone"
+                }
             }
             if let leak = branch.leaks, defects.contains(.leaksSession(branch.arc)) {
-                findings.append(Finding(kind: "session-leak", severity: .error, location: leak.failure,
-                    message: "\(arc) fails here after \(leak.create.name ?? "a call")() created its session, without releasing it",
-                    related: [.init(leak.create.location, "the session is created here")], trace: traces[.leaksSession(branch.arc)] ?? []))
+                let create = leak.create.name ?? "a call"
+                add("session-leak", .error, leak.failure, branch.arc, related: [.init(leak.create.location, "the session is created here")],
+                    trace: traces[.leaksSession(branch.arc)] ?? []) { arcs in
+                    "\(arcs): the step fails here after \(create)() created its session, without releasing it"
+                }
             }
             if defects.contains(.alwaysFails(branch.arc)) {
-                findings.append(Finding(kind: "always-fails", severity: .error, location: branch.location,
-                    message: "\(arc) returns an error on every path: the driver does not really implement an arc \(requiringSets(branch.arc, audited, model)) require\(audited.count == 1 ? "s" : "")",
-                    trace: traces[.alwaysFails(branch.arc)] ?? []))
+                let sets = requiringSets(branch.arc, audited, model)
+                add("always-fails", .error, branch.location, branch.arc, trace: traces[.alwaysFails(branch.arc)] ?? []) { arcs in
+                    "\(arcs): every path of the branch returns an error, so the driver does not really implement it (required with \(sets))"
+                }
             }
             if defects.contains(.keepsSession(branch.arc)) {
-                findings.append(Finding(kind: "session-not-ended", severity: .error, location: branch.location,
-                    message: "\(arc) leaves \(model.states[branch.arc.from].name) without ending its \(model.states[branch.arc.from].session?.rawValue ?? "") session (no call releases it on success)",
-                    trace: traces[.keepsSession(branch.arc)] ?? []))
+                let session = model.states[branch.arc.from].session?.rawValue ?? ""
+                add("session-not-ended", .error, branch.location, branch.arc, trace: traces[.keepsSession(branch.arc)] ?? []) { arcs in
+                    "\(arcs): the branch leaves \(from) without ending its \(session) session (no successful path releases it)"
+                }
             }
             if defects.contains(.returnsNoSession(branch.arc)) {
-                findings.append(Finding(kind: "no-session-returned", severity: .error, location: branch.location,
-                    message: "\(arc) opens a session but no successful path returns its file",
-                    trace: traces[.returnsNoSession(branch.arc)] ?? []))
+                add("no-session-returned", .error, branch.location, branch.arc, trace: traces[.returnsNoSession(branch.arc)] ?? []) { arcs in
+                    "\(arcs): the arc opens a session but no successful path returns its file"
+                }
             }
             if defects.contains(.returnsSession(branch.arc)) {
-                findings.append(Finding(kind: "extra-session-returned", severity: .error, location: branch.location,
-                    message: "\(arc) opens no session, yet every successful path returns a file",
-                    trace: traces[.returnsSession(branch.arc)] ?? []))
+                add("extra-session-returned", .error, branch.location, branch.arc, trace: traces[.returnsSession(branch.arc)] ?? []) { arcs in
+                    "\(arcs): the arc opens no session, yet every successful path returns a file"
+                }
             }
+        }
+        for entry in grouped {
+            var finding = entry.finding
+            finding.message = entry.text(entry.arcs.map(model.describe).joined(separator: ", "))
+            findings.append(finding)
         }
         // Resets.
         for set in audited {
@@ -192,7 +237,7 @@ public struct DriverAudit: Sendable {
             if defects.contains(.resetKeepsState(set)), let reset = resets.first {
                 let why = reset.skippedBecause.isEmpty ? "" : " (" + reset.skippedBecause.map { ($0.taken ? "" : "not ") + $0.spelling }.joined(separator: ", ") + ")"
                 findings.append(Finding(kind: "reset-not-restoring", severity: .error, location: reset.skippedAt ?? reset.entryLocation,
-                    message: "with \(model.describe(set)), \(reset.entry)() leaves here\(why) before recording \(model.states[model.resetState].name) and ending the sessions: a reset keeps the state the driver recorded",
+                    message: "with \(model.describe(set)), \(reset.entry)() returns here\(why) before recording \(model.states[model.resetState].name) and ending the sessions: after a reset the driver still records the state it had",
                     related: [.init(reset.entryLocation, "the reset handler")],
                     trace: traces[.resetKeepsState(set)] ?? []))
             } else if defects.contains(.resetKeepsSession(set)), let reset = resets.first {
@@ -227,8 +272,8 @@ public struct DriverAudit: Sendable {
     }
 
     /// The shortest trace of the explorer on the driver with only `defect`.
-    static func trace(_ driver: DriverModel, _ defect: DriverModel.Defect, _ sets: [FeatureSet]) -> [String] {
-        guard let counterexample = firstViolation(driver.description(keeping: [defect]), sets, driver.model) else { return [] }
+    static func trace(_ driver: DriverModel, _ defects: Set<DriverModel.Defect>, _ sets: [FeatureSet]) -> [String] {
+        guard let counterexample = firstViolation(driver.description(keeping: defects), sets, driver.model) else { return [] }
         return render(counterexample, driver.model)
     }
 
@@ -236,7 +281,9 @@ public struct DriverAudit: Sendable {
         for set in sets.sorted() {
             guard let machine = DriverMachine(model: model, features: set, driver: description),
                   let explorer = Explorer(machine: machine) else { continue }
-            if let first = explorer.run().counterexamples.first { return first }
+            let found = explorer.run().counterexamples
+            // The shortest trace; among equals, the first property.
+            if let first = found.min(by: { $0.steps.count < $1.steps.count }) { return first }
         }
         return nil
     }

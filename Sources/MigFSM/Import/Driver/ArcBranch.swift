@@ -44,6 +44,9 @@ public struct ArcBranch: Sendable {
     }
     /// Some success path releases a session.
     public var releasesOnSuccess = false
+    /// Some success path calls a function migfsm cannot see into (which
+    /// might release a session or do anything else).
+    public var successCallsUnseen = false
     /// Where the first failing path returns (for locations).
     public var firstFailure: SourceLocation? {
         paths.first { $0.outcomes.contains(.error) }?.returnLocation
@@ -118,22 +121,27 @@ public struct StepFunctionReader {
         let endsSession = model.endsSession(branch.arc)
         for path in branch.paths {
             let failed = path.outcomes.contains(.error)
+            let succeeded = path.outcomes.contains { $0 != .error }
             var releaseSeen: CallRecord?
             var createSeen: (record: CallRecord, index: Int)?
             var commandAfterRelease: CallRecord?
             var laterCommand = false
             var releasedAfterCreate = false
             for (index, call) in path.calls.enumerated() where call.depth == 0 {
-                guard let name = call.name else { continue }
+                guard let name = call.name else {
+                    if succeeded { branch.successCallsUnseen = true }
+                    continue
+                }
                 let summary = summaries.summary(name)
                 if summary.releasesSession {
                     if releaseSeen == nil { releaseSeen = call }
                     if createSeen != nil { releasedAfterCreate = true }
-                    if !failed { branch.releasesOnSuccess = true }
+                    if succeeded { branch.releasesOnSuccess = true }
                 } else if releaseSeen != nil, call.used, commandAfterRelease == nil,
                           summary.returns == .integer || summary.returns == .pointer || summary.origin == .unknown {
                     commandAfterRelease = call
                 }
+                if succeeded, summary.origin == .unknown { branch.successCallsUnseen = true }
                 if summary.createsSession, createSeen == nil { createSeen = (call, index) }
                 else if let create = createSeen, index > create.index, call.used,
                         summary.returns == .integer || summary.returns == .pointer || summary.origin == .unknown {

@@ -82,8 +82,15 @@ public struct CalleeSummaries: Sendable {
               let body = code.file(located).body(of: located.function) else { return summary }
         let file = code.file(located)
         let calls = Self.calls(in: body)
+        // `fput()` of a file the same function took with `get_file()`
+        // balances a reference; it does not end a session.
+        let names = Set(calls.map(\.name))
+        if names.contains(where: { KernelAPI.role($0) == .releasesSession }), !names.contains("get_file") {
+            summary.releasesSession = true
+        }
+        if names.contains(where: { KernelAPI.role($0) == .createsSession }) { summary.createsSession = true }
         if depth < Self.sessionDepth {
-            for call in calls {
+            for call in calls where KernelAPI.role(call.name) == nil {
                 let inner = compute(call.name, depth: depth + 1)
                 if inner.releasesSession { summary.releasesSession = true }
                 if inner.createsSession { summary.createsSession = true }

@@ -8,6 +8,8 @@ public struct DriverCode: Sendable {
     /// The folder as given on the command line (`drivers/vfio/pci/mlx5`),
     /// or the file's folder; for a patch, the folder of the file it changes.
     public var directory: String
+    /// Whether the folder itself was given (its name names the driver).
+    public var isFolder: Bool
     public var files: [CFile]
     /// Headers read for their declarations only.
     public var headers: [CFile]
@@ -23,8 +25,9 @@ public struct DriverCode: Sendable {
         public var function: CFunction
     }
 
-    public init(directory: String, files: [CFile], headers: [CFile] = []) {
+    public init(directory: String, isFolder: Bool = false, files: [CFile], headers: [CFile] = []) {
         self.directory = directory
+        self.isFolder = isFolder
         self.files = files
         self.headers = headers
         var definitions: [String: Located] = [:]

@@ -50,11 +50,24 @@ public struct DriverModel: Sendable {
     public func branch(_ arc: Arc) -> ArcBranch? { branches.first { $0.arc == arc } }
 
     /// Reads every driver of `code` (one per `migration_set_state` op).
-    public static func extract(_ code: DriverCode, names: CNames) -> [DriverModel] {
-        let entries = DriverEntryPoints.find(in: code, names: names)
-        let (configurations, flagNotes) = FlagConfigurations.read(code, names: names)
-        let several = code.files.filter { $0.path.hasSuffix(".c") && $0.registersModule }.count > 1
-        return entries.map { entry in
+    public static func extract(_ folder: DriverCode, names: CNames) -> [DriverModel] {
+        // A folder of several modules (samples/vfio-mdev): each driver is
+        // its own .c file with the folder's headers.
+        let several = folder.files.filter { $0.path.hasSuffix(".c") && $0.registersModule }.count > 1
+        var units: [(DriverCode, DriverEntryPoints)] = []
+        for entry in DriverEntryPoints.find(in: folder, names: names) {
+            guard several, let file = entry.setState?.located ?? Optional(entry.step.located), !file.header else {
+                units.append((folder, entry))
+                continue
+            }
+            let own = folder.files.enumerated().filter { $0.offset == file.file || $0.element.path.hasSuffix(".h") }.map(\.element)
+            let code = DriverCode(directory: folder.directory, isFolder: false, files: own, headers: folder.headers)
+            if let narrowed = DriverEntryPoints.find(in: code, names: names).first(where: { $0.step.name == entry.step.name }) {
+                units.append((code, narrowed))
+            }
+        }
+        return units.map { code, entry in
+            let (configurations, flagNotes) = FlagConfigurations.read(code, names: names)
             var reader = StepFunctionReader(code: code, entry: entry, names: names)
             let result = reader.read()
             var resets: [FeatureSet: [ResetBehaviour]] = [:]
@@ -65,11 +78,13 @@ public struct DriverModel: Sendable {
                 }
             }
             let deferred = resets.values.contains { $0.contains { $0.deferredTo != nil } }
-            var name = code.directory.split(separator: "/").last.map(String.init) ?? "driver"
-            let file = code.file(entry.step.located).path
+            // The folder's name for a folder given whole; else the file's,
+            // unless it is `main.c` (then the folder's, as for a patch).
+            let folderName = code.directory.split(separator: "/").last.map(String.init) ?? ""
+            let file = code.file(entry.step.located).source.label ?? code.file(entry.step.located).path
             let stem = String((file.split(separator: "/").last ?? Substring(file)).split(separator: ".").first ?? "")
-            if several || name.isEmpty || name == "." { name = stem }
-            if code.directory.isEmpty, !stem.isEmpty { name = stem }
+            var name = code.isFolder && !several ? folderName : stem
+            if name == "main" || name.isEmpty { name = folderName.isEmpty || folderName == "." ? "driver" : folderName }
             return DriverModel(name: Self.driverName(name), code: code, entry: entry, branches: result.branches,
                                configurations: configurations, resets: resets, deferredReset: deferred,
                                notes: entry.notes + result.notes + flagNotes, names: names)
@@ -103,7 +118,7 @@ public struct DriverModel: Sendable {
             if branch.endsSessionEarly != nil { found.append(.endsSessionEarly(arc)) }
             if branch.leaks != nil { found.append(.leaksSession(arc)) }
             guard required.contains(arc) else { continue }
-            if model.endsSession(arc), model.states[arc.from].session != nil, !branch.releasesOnSuccess {
+            if model.endsSession(arc), model.states[arc.from].session != nil, !branch.releasesOnSuccess, !branch.successCallsUnseen {
                 found.append(.keepsSession(arc))
             }
             if model.opensSession(arc), !branch.returnsFileSometimes { found.append(.returnsNoSession(arc)) }

@@ -27,14 +27,15 @@ public struct DriverSources: Sendable {
     public static func read(_ paths: [String]) -> DriverSources {
         var errors: [Diagnostic] = []
         var isPatch = false
-        var byDirectory: [(directory: String, files: [CFile])] = []
-        func add(_ file: CFile, directory: String) {
+        var byDirectory: [(directory: String, isFolder: Bool, files: [CFile])] = []
+        func add(_ file: CFile, directory: String, isFolder: Bool = false) {
             if let index = byDirectory.firstIndex(where: { $0.directory == directory }) {
                 if !byDirectory[index].files.contains(where: { $0.path == file.path && $0.source.label == file.source.label }) {
                     byDirectory[index].files.append(file)
                 }
+                if isFolder { byDirectory[index].isFolder = true }
             } else {
-                byDirectory.append((directory, [file]))
+                byDirectory.append((directory, isFolder, [file]))
             }
         }
         func tokenize(_ source: CSource) -> CFile? {
@@ -62,7 +63,7 @@ public struct DriverSources: Sendable {
                     guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder), !isFolder.boolValue else { continue }
                     do throws(DiagnosticList) {
                         if let cFile = tokenize(CSource(try SourceText.read(path: file))) {
-                            add(cFile, directory: directory)
+                            add(cFile, directory: directory, isFolder: true)
                             read += 1
                         }
                     } catch {
@@ -131,7 +132,7 @@ public struct DriverSources: Sendable {
                     }
                 }
             }
-            return DriverCode(directory: group.directory, files: group.files, headers: headers)
+            return DriverCode(directory: group.directory, isFolder: group.isFolder, files: group.files, headers: headers)
         }
         return DriverSources(groups: groups, errors: errors, isPatch: isPatch)
     }
