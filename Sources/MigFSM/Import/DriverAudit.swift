@@ -35,7 +35,15 @@ public struct DriverAudit: Sendable {
 
     /// Reads `paths` (files, folders, patches) and audits every driver in them.
     public static func run(paths: [String], model: MigrationProtocol, features: FeatureSet? = nil) -> DriverAudit {
-        let sources = DriverSources.read(paths)
+        audit(DriverSources.read(paths), paths: paths, model: model, features: features)
+    }
+
+    /// Audits one text in memory (a C file or a patch).
+    public static func read(_ text: SourceText, model: MigrationProtocol, features: FeatureSet? = nil) -> DriverAudit {
+        audit(DriverSources.read(text: text), paths: [text.path], model: model, features: features)
+    }
+
+    static func audit(_ sources: DriverSources, paths: [String], model: MigrationProtocol, features: FeatureSet?) -> DriverAudit {
         var general = sources.errors.map { Finding(kind: "unreadable", severity: .error, location: $0.location, message: $0.message, related: $0.notes.map { .init($0.location, $0.message) }) }
         var drivers: [Driver] = []
         for code in sources.groups {
@@ -78,7 +86,19 @@ public struct DriverAudit: Sendable {
     static func audit(_ driver: DriverModel, claimed: FeatureSet?) -> Driver {
         let model = driver.model
         var findings: [Finding] = driver.notes.map {
-            Finding(kind: "not-read", severity: .note, location: $0.location, message: $0.message)
+            $0.severity == .error ? Finding(kind: "unknown-name", severity: .error, location: $0.location, message: $0.message)
+                : Finding(kind: "not-read", severity: .note, location: $0.location, message: $0.message)
+        }
+        // A state enumerator the spec does not know, in the step function.
+        let stepFile = driver.code.file(driver.entry.step.located)
+        if let open = driver.entry.step.located.function.bodyOpen, let end = driver.entry.step.located.function.bodyEnd {
+            for token in stepFile.tokens[open..<end] where token.kind == .identifier && token.text.hasPrefix(model.naming.cStatePrefix) {
+                do throws(Diagnostic) {
+                    _ = try driver.names.resolve(token)
+                } catch {
+                    findings.append(Finding(kind: "unknown-name", severity: .error, location: stepFile.location(token), message: error.message))
+                }
+            }
         }
         let stepPlace = driver.entry.step.location
         // Flags.

@@ -253,6 +253,15 @@ public struct CPathWalker {
         /// The comparison in `condition` that tests the current state, for
         /// the arc's location (`cur == VFIO_DEVICE_STATE_STOP`).
         func armLocation(_ condition: CExpression) -> SourceLocation {
+            // `cur == FROM && new == TO` names the arc exactly.
+            var pairs = [condition]
+            while let node = pairs.popLast() {
+                if case .binary(let op, let left, let right) = node.ungrouped, op.text == "&&",
+                   matches(left, current: true) && matches(right, current: false) || matches(right, current: true) && matches(left, current: false) {
+                    return location(node.ungrouped.firstToken)
+                }
+                pairs += node.children.reversed()
+            }
             var work = [condition]
             var first: CToken?
             while let node = work.popLast() {
@@ -265,6 +274,24 @@ public struct CPathWalker {
                 work += node.children.reversed()
             }
             return location(first ?? condition.firstToken)
+        }
+
+        /// Whether `expression` is `cur == FROM` (or `new == TO`) of the bound arc.
+        func matches(_ expression: CExpression, current: Bool) -> Bool {
+            guard case .binary(let op, let left, let right) = expression.ungrouped, op.text == "==" else { return false }
+            for (side, other) in [(left, right), (right, left)] {
+                let bound = current ? walker.current : walker.requested
+                let isRole: Bool
+                if current {
+                    isRole = walker.roles.isCurrent(side.ungrouped)
+                } else if case .identifier(let name) = side.ungrouped {
+                    isRole = name.text == walker.roles.requestedName
+                } else {
+                    isRole = false
+                }
+                if isRole, let bound, constant(other) == bound { return true }
+            }
+            return false
         }
 
         /// The value of a state enumerator or number, for locations.

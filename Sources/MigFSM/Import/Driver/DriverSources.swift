@@ -24,7 +24,13 @@ public struct DriverSources: Sendable {
     /// The most headers read for one run.
     public static let maximumHeaders = 128
 
-    public static func read(_ paths: [String]) -> DriverSources {
+    /// One text already in memory (a fuzzer's input, a test's): a C file or
+    /// a patch; no header is looked for.
+    public static func read(text: SourceText) -> DriverSources {
+        read([], texts: [text])
+    }
+
+    public static func read(_ paths: [String], texts: [SourceText] = []) -> DriverSources {
         var errors: [Diagnostic] = []
         var isPatch = false
         var byDirectory: [(directory: String, isFolder: Bool, files: [CFile])] = []
@@ -46,7 +52,13 @@ public struct DriverSources: Sendable {
                 return nil
             }
         }
-        for path in paths {
+        var inputs: [(path: String, text: SourceText?)] = paths.map { ($0, nil) }
+        inputs += texts.map { ($0.path, $0) }
+        for (path, given) in inputs {
+            if let given {
+                readFile(given)
+                continue
+            }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 errors.append(.error(at: .file(path), "no such file or folder"))
@@ -77,13 +89,14 @@ public struct DriverSources: Sendable {
                 }
                 continue
             }
-            let text: SourceText
             do throws(DiagnosticList) {
-                text = try SourceText.read(path: path)
+                readFile(try SourceText.read(path: path))
             } catch {
                 errors += error.diagnostics
-                continue
             }
+        }
+        func readFile(_ text: SourceText) {
+            let path = text.path
             if PatchReader.isPatch(text) {
                 isPatch = true
                 do throws(Diagnostic) {
@@ -99,7 +112,7 @@ public struct DriverSources: Sendable {
                 } catch {
                     errors.append(error)
                 }
-                continue
+                return
             }
             if let file = tokenize(CSource(text)) { add(file, directory: parent(path)) }
         }
@@ -108,7 +121,7 @@ public struct DriverSources: Sendable {
         let groups = byDirectory.map { group -> DriverCode in
             var headers: [CFile] = []
             let defines = group.files.contains { !$0.operations.filter { $0.field == "migration_set_state" }.isEmpty }
-            if defines, let root = treeRoot(above: group.directory) {
+            if defines, texts.isEmpty, let root = treeRoot(above: group.directory) {
                 var seen: Set<String> = []
                 for file in group.files {
                     for include in file.includes where include.angle && seen.insert(include.path).inserted {

@@ -123,7 +123,19 @@ public enum FlagConfigurations {
                       name.text == "migration_flags" else { return false }
                 let location = file.location(name)
                 guard let number = constant(value) else {
-                    notes.append(.note(at: location, "cannot evaluate the migration_flags value '\(value.spelling)'"))
+                    // A misspelt flag is an error with a suggestion; anything else a note.
+                    var misspelt: Diagnostic?
+                    _ = value.contains { node in
+                        guard case .identifier(let token) = node, token.text.hasPrefix(names.model.naming.cFlagPrefix) else { return false }
+                        do throws(Diagnostic) {
+                            _ = try names.resolve(token)
+                            return false
+                        } catch {
+                            misspelt = error
+                            return true
+                        }
+                    }
+                    notes.append(misspelt ?? .note(at: location, "cannot evaluate the migration_flags value '\(value.spelling)'"))
                     state.flags = nil
                     return true
                 }
