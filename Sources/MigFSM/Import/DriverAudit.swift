@@ -45,6 +45,7 @@ public struct DriverAudit: Sendable {
 
     static func audit(_ sources: DriverSources, paths: [String], model: MigrationProtocol, features: FeatureSet?) -> DriverAudit {
         var general = sources.errors.map { Finding(kind: "unreadable", severity: .error, location: $0.location, message: $0.message, related: $0.notes.map { .init($0.location, $0.message) }) }
+        general += sources.skipped.map { Finding(kind: "skipped", severity: .note, location: $0.location, message: $0.message) }
         var drivers: [Driver] = []
         for code in sources.groups {
             let names = CNames(model: model, path: code.files.first?.path ?? "")

@@ -84,12 +84,13 @@ public struct StepFunctionReader {
         var stopped: Set<String> = []
         var truncated = false
         let states = model.statesByValue
+        let body = file.body(of: entry.step.located.function)
         for from in states {
             for to in states where to != from {
                 var walker = CPathWalker(code: code, roles: entry.roles, names: names)
                 walker.current = UInt64(model.states[from].value)
                 walker.requested = UInt64(model.states[to].value)
-                let walk = walker.walk(entry.step.located.function, in: file)
+                let walk = walker.walk(entry.step.located.function, in: file, body: body)
                 if walk.truncated { truncated = true }
                 for path in walk.paths {
                     if case .stopped(let why) = path.status, stopped.insert(why).inserted {

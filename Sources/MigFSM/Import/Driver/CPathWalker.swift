@@ -27,6 +27,10 @@ public struct CPathWalker {
     /// Whether calls of the driver's own functions made as statements are
     /// followed into (reset paths), or only recorded (step functions).
     public var inline = false
+    /// When inlining: only functions whose body names one of these fields
+    /// (the recorded state, the deferred-reset flag) are followed; the
+    /// others are recorded as calls, which is all a reset path needs.
+    public var inlineFields: Set<String> = []
     let names: CNames
     var depth = 0
 
@@ -49,8 +53,8 @@ public struct CPathWalker {
     /// Walks `function` of `file` from a fresh path whose parameters are
     /// bound to `arguments` (missing ones unknown).
     public func walk(_ function: CFunction, in file: CFile, arguments: [String: AbstractValue] = [:],
-                     from start: PathState = PathState()) -> Walk {
-        guard let body = file.body(of: function) else { return Walk(paths: [], truncated: false) }
+                     from start: PathState = PathState(), body parsed: CStatement? = nil) -> Walk {
+        guard let body = parsed ?? file.body(of: function) else { return Walk(paths: [], truncated: false) }
         var state = start
         state.status = .running
         for parameter in function.parameters {
@@ -453,7 +457,12 @@ public struct CPathWalker {
         mutating func inlineCall(_ expression: CExpression, _ start: PathState, statement: Bool) -> [(PathState, AbstractValue)]? {
             guard case .call(_, let arguments, _) = expression, let name = expression.calleeName,
                   walker.depth < CPathWalker.maximumInlineDepth,
-                  let located = walker.code.definition(name), located.function.isDefinition else { return nil }
+                  let located = walker.code.definition(name), let open = located.function.bodyOpen,
+                  let end = located.function.bodyEnd else { return nil }
+            if !walker.inlineFields.isEmpty {
+                let tokens = walker.code.file(located).tokens[open..<end]
+                guard tokens.contains(where: { $0.kind == .identifier && walker.inlineFields.contains($0.text) }) else { return nil }
+            }
             var state = start
             var bound: [String: AbstractValue] = [:]
             for (parameter, argument) in zip(located.function.parameters, arguments) {

@@ -16,6 +16,8 @@ public struct DriverSources: Sendable {
     public var groups: [DriverCode]
     /// Files or folders that could not be read, as located errors.
     public var errors: [Diagnostic]
+    /// Files given that are neither C nor a patch, skipped.
+    public var skipped: [Diagnostic] = []
     /// Whether any input was a patch.
     public var isPatch: Bool
 
@@ -32,6 +34,7 @@ public struct DriverSources: Sendable {
 
     public static func read(_ paths: [String], texts: [SourceText] = []) -> DriverSources {
         var errors: [Diagnostic] = []
+        var skipped: [Diagnostic] = []
         var isPatch = false
         var byDirectory: [(directory: String, isFolder: Bool, files: [CFile])] = []
         func add(_ file: CFile, directory: String, isFolder: Bool = false) {
@@ -114,6 +117,10 @@ public struct DriverSources: Sendable {
                 }
                 return
             }
+            guard path.hasSuffix(".c") || path.hasSuffix(".h") || !texts.isEmpty else {
+                skipped.append(.note(at: .file(path), "neither a C file (.c, .h) nor a patch: skipped"))
+                return
+            }
             if let file = tokenize(CSource(text)) { add(file, directory: parent(path)) }
         }
         var headerCache: [String: CFile?] = [:]
@@ -147,7 +154,7 @@ public struct DriverSources: Sendable {
             }
             return DriverCode(directory: group.directory, isFolder: group.isFolder, files: group.files, headers: headers)
         }
-        return DriverSources(groups: groups, errors: errors, isPatch: isPatch)
+        return DriverSources(groups: groups, errors: errors, skipped: skipped, isPatch: isPatch)
     }
 
     static func join(_ directory: String, _ name: String) -> String {

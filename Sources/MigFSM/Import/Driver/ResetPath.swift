@@ -33,6 +33,8 @@ public struct ResetBehaviour: Hashable, Sendable {
         var walker = CPathWalker(code: code, roles: StateRoles(stateField: entries.roles.stateField), names: names)
         walker.inline = true
         walker.flags = UInt64(flags)
+        walker.inlineFields = deferredFlags(entries.deferredReset, code: code)
+            .union(entries.roles.stateField.map { [$0] } ?? []).union(["deferred_reset"])
         let walk = walker.walk(entry.located.function, in: code.file(entry.located))
         var summaries = CalleeSummaries(code: code)
         let resetValue = UInt64(model.states[model.resetState].value)
