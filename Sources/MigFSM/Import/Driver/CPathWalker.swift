@@ -86,6 +86,7 @@ public struct CPathWalker {
         }
         return Walk(paths: states.map { state in
             var state = state
+            if case .jumped(let label) = state.status { state.status = .stopped("goto \(label) keeps jumping back") }
             if state.status == .running {
                 // Fell off the end: a void function returns.
                 state.status = .returned
