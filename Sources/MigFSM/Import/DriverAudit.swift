@@ -315,10 +315,8 @@ public struct DriverAudit: Sendable {
     }
 
     static func describe(_ flags: UInt32, _ model: MigrationProtocol) -> String {
-        let set = FeatureSet(rawValue: flags)
         let known = model.describe(FeatureSet(rawValue: flags & model.allFeatures.rawValue))
         let unknown = flags & ~model.allFeatures.rawValue
-        _ = set
         return unknown == 0 ? known : known + " + unknown bits 0x" + String(unknown, radix: 16)
     }
 

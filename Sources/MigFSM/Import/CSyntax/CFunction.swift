@@ -69,9 +69,22 @@ public struct CFile: Sendable {
     /// Definitions and prototypes, in file order.
     public let functions: [CFunction]
     /// `.field = function` in initializers: `.reset_done = mlx5vf_pci_aer_reset_done`.
-    public let operations: [(field: String, function: CToken)]
+    public let operations: [Operation]
     /// `#include <linux/x.h>` (angle) and `#include "x.h"` (quoted), with where.
-    public let includes: [(path: String, angle: Bool, location: SourceLocation)]
+    public let includes: [Include]
+
+    /// `.migration_set_state = mlx5vf_pci_set_device_state` in an ops table.
+    public struct Operation: Sendable {
+        public var field: String
+        public var function: CToken
+    }
+
+    /// `#include <linux/qat/qat_mig_dev.h>`: the path, whether in `<...>`, and where.
+    public struct Include: Sendable {
+        public var path: String
+        public var angle: Bool
+        public var location: SourceLocation
+    }
     /// Whether the file registers a module (`module_init`, `module_pci_driver`, ...).
     public let registersModule: Bool
 
@@ -82,7 +95,7 @@ public struct CFile: Sendable {
         self.source = source
         self.tokens = tokens
         var functions: [CFunction] = []
-        var operations: [(String, CToken)] = []
+        var operations: [Operation] = []
         var registers = false
         var depth = 0
         var statementStart = 0
@@ -105,7 +118,7 @@ public struct CFile: Sendable {
                         if tokens[value].isPunctuator("&") { value += 1 }
                         if value + 1 < tokens.count, tokens[value].kind == .identifier,
                            tokens[value + 1].isPunctuator(",") || tokens[value + 1].isPunctuator("}") {
-                            operations.append((tokens[index + 1].text, tokens[value]))
+                            operations.append(Operation(field: tokens[index + 1].text, function: tokens[value]))
                         }
                     }
                 default:
@@ -176,8 +189,8 @@ public struct CFile: Sendable {
     }
 
     /// `#include` lines, read from the raw lines (the tokenizer skips directives).
-    static func includes(_ source: CSource) -> [(path: String, angle: Bool, location: SourceLocation)] {
-        var found: [(String, Bool, SourceLocation)] = []
+    static func includes(_ source: CSource) -> [Include] {
+        var found: [Include] = []
         let bytes = source.bytes
         for line in source.lines {
             var index = line.range.lowerBound
@@ -200,8 +213,8 @@ public struct CFile: Sendable {
             while stop < end, bytes[stop] != closer { stop += 1 }
             guard stop < end, stop > start else { continue }
             let path = String(decoding: bytes[start..<stop], as: UTF8.self)
-            found.append((path, angle, SourceLocation(file: source.path, line: line.number,
-                                                      column: line.columnOffset + hash - line.range.lowerBound + 1)))
+            found.append(Include(path: path, angle: angle, location: SourceLocation(
+                file: source.path, line: line.number, column: line.columnOffset + hash - line.range.lowerBound + 1)))
         }
         return found
     }

@@ -45,6 +45,8 @@ public struct CalleeSummaries: Sendable {
         public var through: [String]
     }
 
+    /// What one function is to a step: its origin, what it returns, its
+    /// session effects, and what it swallows.
     public struct Summary: Hashable, Sendable {
         public var origin: Origin
         public var returns: CReturnKind?

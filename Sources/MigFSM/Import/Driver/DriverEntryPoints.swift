@@ -17,6 +17,7 @@
 /// variables told apart by their names (`cur`, `old`, `from` against
 /// `new`, `next`, `target`), and says so in a note.
 public struct DriverEntryPoints: Sendable {
+    /// One function of the driver: its name, where it is, and its definition.
     public struct Function: Sendable {
         public var name: String
         public var location: SourceLocation

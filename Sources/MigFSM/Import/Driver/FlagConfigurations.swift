@@ -24,6 +24,9 @@ public struct FlagConfiguration: Hashable, Sendable {
     }
 }
 
+/// Reads a driver's `FlagConfiguration`s (see there) from its files: the
+/// statements of every function that assigns `migration_flags`, and
+/// static initializers (`.migration_flags = ...`).
 public enum FlagConfigurations {
     public static func read(_ code: DriverCode, names: CNames) -> (configurations: [FlagConfiguration], notes: [Diagnostic]) {
         var configurations: [FlagConfiguration] = []

@@ -74,6 +74,7 @@ public enum ReturnOutcome: Hashable, Sendable {
 /// device fields it wrote, the calls in order, the state-variable branches
 /// it entered, and how it ended.
 public struct PathState: Sendable {
+    /// Whether a path goes on, and if not, why it stopped.
     public enum Status: Hashable, Sendable {
         case running
         case returned
