@@ -236,10 +236,10 @@ final class ImportAuditTests: XCTestCase {
         let audit = read("drivers/session-before-exit")
         XCTAssertFalse(audit.passes)
         XCTAssertEqual(audit.findings.map { "\($0.severity) \($0.kind) \($0.location.line):\($0.location.column)" }, [
-            "error session-ended-before-failure 129:4",
-            "error session-ended-before-failure 155:4",
+            "error session-ended-before-failure 149:4",
+            "error session-ended-before-failure 175:4",
         ])
-        XCTAssertEqual(audit.findings[0].message, "STOP_COPY -> STOP: acme_gpu_put_file() ends the saving session, then acme_pf_stop_copy_exit() at \(ImportFixtures.path("drivers/session-before-exit/acme_gpu.c")):130:9 can fail; on that failure the device stays in STOP_COPY with its session gone")
+        XCTAssertEqual(audit.findings[0].message, "STOP_COPY -> STOP: acme_gpu_put_file() ends the saving session, then acme_pf_stop_copy_exit() at \(ImportFixtures.path("drivers/session-before-exit/acme_gpu.c")):150:9 can fail; on that failure the device stays in STOP_COPY with its session gone")
         XCTAssertEqual(audit.findings[0].trace.first, "violation of session-lives-in-state on {STOP_COPY, P2P}: the driver records STOP_COPY but its saving session has ended")
         XCTAssertEqual(audit.findings[1].trace.first, "violation of session-lives-in-state on {STOP_COPY, P2P}: the driver records RESUMING but its resuming session has ended")
         // The deferred reset is found and modelled.
@@ -307,5 +307,46 @@ final class ImportAuditTests: XCTestCase {
         let first = audit("drivers/session-before-exit").out
         let second = audit("drivers/session-before-exit").out
         XCTAssertEqual(first, second)
+    }
+
+    // MARK: - extract-driver
+
+    /// Each fixture's extracted driver file reads back, and the explorer
+    /// turns its defect into the property it breaks (none for the correct one).
+    func testExtractedFixturesExploreToTheirDefects() throws {
+        let model = Repository.vfio
+        let expectations: [(String, [ExploreProperty], [FeatureSet])] = [
+            ("drivers/reset-flags-check", [.resetRestores], [model.set("STOP_COPY", "PRE_COPY")]),
+            ("drivers/session-before-exit", [.sessionLivesInState], [model.set("STOP_COPY", "P2P")]),
+            ("drivers/conditional-flags", [], [model.set("STOP_COPY", "P2P"), model.set("STOP_COPY", "P2P", "PRE_COPY")]),
+            ("drivers/always-fails", [.driverArcsImplemented], [model.set("STOP_COPY")]),
+        ]
+        for (folder, properties, sets) in expectations {
+            let result = runCLI("extract-driver", ImportFixtures.path(folder), "--spec", ImportFixtures.spec)
+            XCTAssertEqual(result.status, .success, folder)
+            let driver = try DriverReader.read(text: result.out, path: "x.driver", model: model)
+            XCTAssertEqual(driver.featureSets.sorted(), sets, folder)
+            let report = try XCTUnwrap(ExploreReport.explore(model: model, driver: driver, driverPath: "x.driver", featureSets: driver.featureSets))
+            let found = report.explorations.flatMap(\.counterexamples).map(\.property)
+            for property in properties { XCTAssertTrue(found.contains(property), "\(folder): \(found)") }
+            if properties.isEmpty { XCTAssertEqual(found, [], folder) }
+        }
+        let reset = runCLI("extract-driver", ImportFixtures.path("drivers/reset-flags-check"), "--spec", ImportFixtures.spec).out
+        XCTAssertTrue(reset.contains("quirk reset-keeps-state for STOP_COPY | PRE_COPY  # acme_acc_reset_done() leaves at "), reset)
+        // With STOP_COPY | PRE_COPY the handler returns before deferring anything.
+        XCTAssertFalse(reset.contains("fault reset-while-locked"), reset)
+        let gpu = runCLI("extract-driver", ImportFixtures.path("drivers/session-before-exit"), "--spec", ImportFixtures.spec).out
+        XCTAssertTrue(gpu.contains("quirk STOP_COPY -> STOP ends-session-early  # acme_gpu_put_file() at "), gpu)
+        XCTAssertTrue(gpu.contains("fault STOP -> STOP_COPY stays, after-session  # "), gpu)
+    }
+
+    func testExtractDriverNeedsExactlyOneDriver() {
+        let two = runCLI("extract-driver", ImportFixtures.path("drivers/always-fails"), ImportFixtures.path("drivers/conditional-flags"), "--spec", ImportFixtures.spec)
+        XCTAssertEqual(two.status, .failure)
+        XCTAssertTrue(two.err.hasSuffix("error: 2 drivers (always-fails, conditional-flags); give one driver's folder\n"), two.err)
+        let none = runCLI("extract-driver", ImportFixtures.path("hostile/no-table.c"), "--spec", ImportFixtures.spec)
+        XCTAssertEqual(none.status, .failure)
+        XCTAssertTrue(none.err.contains("error: no migration driver"), none.err)
+        XCTAssertEqual(runCLI("extract-driver", ImportFixtures.path("drivers/always-fails")).status, .usage)
     }
 }

@@ -61,7 +61,7 @@ extension DriverModel {
         }
         if !quirkLines.isEmpty { text += "\n# How arcs depart from the protocol.\n" + quirkLines }
         text += "\n# Resets.\n"
-        let resetEntries = resets.values.first ?? []
+        let resetEntries = featureSets.first.flatMap { resets[$0] } ?? []
         if resetEntries.isEmpty {
             text += "# no reset_done handler or VFIO_DEVICE_RESET case found: a reset is taken to restore RUNNING\n"
         }

@@ -38,7 +38,27 @@ int acme_pf_stop_copy_enter(struct acme_gpu_device *gpu);
 int acme_pf_stop_copy_exit(struct acme_gpu_device *gpu);
 int acme_pf_resume_data_enter(struct acme_gpu_device *gpu);
 int acme_pf_resume_data_exit(struct acme_gpu_device *gpu);
-struct acme_gpu_file *acme_gpu_alloc_file(struct acme_gpu_device *gpu, bool save);
+extern const struct file_operations acme_gpu_save_fops, acme_gpu_resume_fops;
+
+static struct acme_gpu_file *acme_gpu_alloc_file(struct acme_gpu_device *gpu, bool save)
+{
+	struct acme_gpu_file *migf;
+
+	migf = kzalloc(sizeof(*migf), GFP_KERNEL_ACCOUNT);
+	if (!migf)
+		return ERR_PTR(-ENOMEM);
+	migf->filp = anon_inode_getfile("acme_gpu_mig", save ? &acme_gpu_save_fops : &acme_gpu_resume_fops,
+					migf, save ? O_RDONLY : O_WRONLY);
+	if (IS_ERR(migf->filp)) {
+		int ret = PTR_ERR(migf->filp);
+
+		kfree(migf);
+		return ERR_PTR(ret);
+	}
+	mutex_init(&migf->lock);
+	gpu->migf = migf;
+	return migf;
+}
 
 static void acme_gpu_put_file(struct acme_gpu_device *gpu)
 {
