@@ -107,6 +107,15 @@ final class ImportCSyntaxTests: XCTestCase {
             XCTFail("\(statements[0])")
         }
         XCTAssertEqual(statements.count, 2)
+        // Long chains make trees as deep as they are long: bounded too.
+        for chain in [String(repeating: "a || ", count: depth) + "b", String(repeating: "a->", count: depth) + "b",
+                      String(repeating: "a, ", count: depth) + "b"] {
+            let long = try body("if (" + chain + ")\n\treturn;\nreturn;")
+            guard case .block(let statements, _) = long, case .unreadable(_, let reason) = statements[0] else {
+                return XCTFail("a long chain was read")
+            }
+            XCTAssertEqual(reason, "expression chains more than 64 operands")
+        }
     }
 
     /// Bad input for audit-driver: each a located finding and exit 1, or a

@@ -173,13 +173,12 @@ public struct ImportReport: Sendable {
                 return undefined.contains([divergence.flags, current, requested])
             }
         }
-        var findings: [Finding] = pastTable.keys.sorted().map { location in
-            let entry = pastTable[location]!
-            return Finding(kind: "reads-past-table", severity: .error, location: location,
+        var findings: [Finding] = pastTable.sorted { $0.key < $1.key }.map { location, entry in
+            Finding(kind: "reads-past-table", severity: .error, location: location,
                 message: "the lookup reads past a table in \(entry.count) case\(entry.count == 1 ? "" : "s") (undefined behaviour), such as \(entry.example)")
         }
-        findings += warnings.keys.sorted().map {
-            Finding(kind: "user-triggerable-warning", severity: .warning, location: $0, message: warnings[$0]!)
+        findings += warnings.sorted { $0.key < $1.key }.map { location, message in
+            Finding(kind: "user-triggerable-warning", severity: .warning, location: location, message: message)
         }
         return .success(Proof(undeclared: undeclared, divergences: divergences, lookups: lookups, findings: findings))
     }

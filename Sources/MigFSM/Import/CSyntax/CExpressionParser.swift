@@ -11,6 +11,10 @@ public struct CExpressionParser {
     var depth = 0
 
     public static let maximumDepth = 128
+    /// The most operands of one operator chain (`a || b || ...`), calls and
+    /// members of one postfix chain (`a.b->c(...)`), or commas: the trees
+    /// they make are as deep as they are long.
+    public static let maximumChain = 64
 
     public init(_ stream: CTokenStream) {
         self.stream = stream
@@ -47,8 +51,11 @@ public struct CExpressionParser {
     /// A full expression, commas included.
     public mutating func expression() throws(Diagnostic) -> CExpression {
         var left = try assignment()
+        var length = 1
         while stream.peek?.isPunctuator(",") == true {
             stream.index += 1
+            length += 1
+            try bound(length)
             left = .comma(left: left, right: try assignment())
         }
         return left
@@ -80,8 +87,11 @@ public struct CExpressionParser {
     mutating func binary(_ level: Int) throws(Diagnostic) -> CExpression {
         if level == Self.levels.count { return try unary() }
         var left = try binary(level + 1)
+        var length = 1
         while let op = stream.peek, op.kind == .punctuator, Self.levels[level].contains(op.text) {
             stream.index += 1
+            length += 1
+            try bound(length)
             left = .binary(op: op, left: left, right: try binary(level + 1))
         }
         return left
@@ -149,9 +159,18 @@ public struct CExpressionParser {
         }
     }
 
+    func bound(_ length: Int) throws(Diagnostic) {
+        if length > Self.maximumChain {
+            throw .error(at: stream.here, "expression chains more than \(Self.maximumChain) operands")
+        }
+    }
+
     mutating func postfix() throws(Diagnostic) -> CExpression {
         var value = try primary()
+        var length = 1
         while let token = stream.peek, token.kind == .punctuator {
+            length += 1
+            if ["(", "[", ".", "->", "++", "--"].contains(token.text) { try bound(length) }
             switch token.text {
             case "(":
                 stream.index += 1
