@@ -349,4 +349,47 @@ final class ImportAuditTests: XCTestCase {
         XCTAssertTrue(none.err.contains("error: no migration driver"), none.err)
         XCTAssertEqual(runCLI("extract-driver", ImportFixtures.path("drivers/always-fails")).status, .usage)
     }
+
+    /// Arcs chosen through a helper predicate of the two states are read by
+    /// evaluating the helper.
+    func testHelperPredicates() {
+        let text = """
+            static bool acme_arc(u32 from, u32 to, u32 a, u32 b)
+            {
+            \treturn from == a && to == b;
+            }
+            static struct file *acme_step(struct acme *d, u32 new)
+            {
+            \tu32 cur = d->state;
+            \tif (acme_arc(cur, new, VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_STOP) ||
+            \t    acme_arc(cur, new, VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RUNNING))
+            \t\treturn NULL;
+            \tWARN_ON(true);
+            \treturn ERR_PTR(-EINVAL);
+            }
+            static struct file *acme_set_state(struct vfio_device *vdev, enum vfio_device_mig_state new_state)
+            {
+            \tstruct acme *d = vdev->priv;
+            \tenum vfio_device_mig_state next;
+            \tstruct file *res = NULL;
+            \twhile (new_state != d->state) {
+            \t\tif (vfio_mig_get_next_state(vdev, d->state, new_state, &next))
+            \t\t\treturn ERR_PTR(-EINVAL);
+            \t\tres = acme_step(d, next);
+            \t\tif (IS_ERR(res))
+            \t\t\tbreak;
+            \t\td->state = next;
+            \t}
+            \treturn res;
+            }
+            static const struct vfio_migration_ops acme_ops = { .migration_set_state = acme_set_state, };
+            static void acme_init(struct vfio_device *vdev) { vdev->migration_flags = VFIO_MIGRATION_STOP_COPY; }
+
+            """
+        let audit = DriverAudit.run(paths: [ImportFixtures.temporary("acme.c", text)], model: Repository.vfio)
+        let model = Repository.vfio
+        XCTAssertEqual(audit.drivers.first?.model.branches.map { model.describe($0.arc) }, ["STOP -> RUNNING", "RUNNING -> STOP"])
+        XCTAssertEqual(audit.drivers.first?.model.entry.roles, StateRoles(stateField: "state", currentName: "cur", requestedName: "new"))
+        XCTAssertEqual(audit.findings.filter { $0.kind == "missing-arc" }.count, 4)
+    }
 }
