@@ -111,6 +111,15 @@ final class ImportCTests: XCTestCase {
                   "spec": "refuses it (blocked by the spec)",
             """), json)
         XCTAssertTrue(json.contains("\"ERROR\": 4294967295"), json)
+        // Each divergence is also a located finding, at the loop that never ends.
+        XCTAssertTrue(json.contains("""
+                  "kind": "kernel-lookup",
+                  "severity": "error",
+                  "file": "vfio-main-8-state.c",
+                  "line": 170,
+                  "column": 2,
+                  "message": "{STOP_COPY, PRE_COPY} STOP_COPY -> PRE_COPY: the skip loop never ends: reads ERROR -> ERROR -> ... (ERROR's mask ~0 is never within the flags); the spec refuses it (blocked by the spec)",
+            """), json)
     }
 
     /// The seed's function with its loop deleted: the table's entries are

@@ -184,6 +184,24 @@ public struct ImportReport: Sendable {
     }
 
     public var agrees: Bool { divergences.isEmpty && !findings.contains { $0.severity == .error } }
+
+    /// Every divergence as a located finding (`kernel-lookup`, an error, at
+    /// the skip loop for a loop that never ends, else at the lookup
+    /// function, or the table for a file of tables), then the other findings:
+    /// what `--json` lists and SARIF renders.
+    public var allFindings: [Finding] {
+        var place = code.table.location
+        var loop: SourceLocation?
+        if case .function(let function) = method {
+            place = function.location
+            loop = function.loop?.keyword
+        }
+        return divergences.map { divergence in
+            Finding(kind: "kernel-lookup", severity: .error,
+                    location: divergence.kind == .neverEnds ? loop ?? place : place,
+                    message: "\(divergence.request): \(outcome(divergence)); the spec \(divergence.spec)")
+        } + findings
+    }
     var model: MigrationProtocol { paths.model }
 
     /// What the code did, in words.
@@ -328,7 +346,7 @@ public struct ImportReport: Sendable {
             ("lookups", .number(lookups)),
             ("agrees", .bool(agrees)),
             ("divergences", .array(items)),
-            ("findings", .array(findings.map(\.json))),
+            ("findings", .array(allFindings.map(\.json))),
         ])
     }
 }
