@@ -255,6 +255,11 @@ public struct DriverAudit: Sendable {
             if resets.isEmpty {
                 continue
             }
+            if let unfinished = resets.first(where: { $0.incomplete && !$0.restores }) {
+                findings.append(Finding(kind: "not-read", severity: .note, location: unfinished.entryLocation,
+                    message: "with \(model.describe(set)), \(unfinished.entry)() has paths migfsm cannot follow to their end (too many, or a statement it cannot read); whether a reset restores \(model.states[model.resetState].name) and ends the sessions it cannot tell"))
+                continue
+            }
             if defects.contains(.resetKeepsState(set)), let reset = resets.first {
                 let why = reset.skippedBecause.isEmpty ? "" : " (" + reset.skippedBecause.map { ($0.taken ? "" : "not ") + $0.spelling }.joined(separator: ", ") + ")"
                 findings.append(Finding(kind: "reset-not-restoring", severity: .error, location: reset.skippedAt ?? reset.entryLocation,

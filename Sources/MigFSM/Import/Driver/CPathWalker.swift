@@ -33,10 +33,20 @@ public struct CPathWalker {
     public var inlineFields: Set<String> = []
     let names: CNames
     var depth = 0
+    /// Statements left for this walk and every walk it follows calls into:
+    /// shared, so nested calls cannot multiply the work without bound.
+    let budget = Budget()
 
     public static let maximumPaths = 64
     public static let maximumSteps = 4000
     public static let maximumInlineDepth = 4
+    /// Statements one walk may execute over all its paths and calls.
+    public static let maximumWork = 200_000
+
+    /// The work left to a walk and the walks inside it.
+    final class Budget {
+        var remaining = CPathWalker.maximumWork
+    }
 
     public init(code: DriverCode, roles: StateRoles, names: CNames) {
         self.code = code
@@ -135,8 +145,10 @@ public struct CPathWalker {
                     continue
                 }
                 state.steps += 1
-                if state.steps > CPathWalker.maximumSteps {
-                    state.status = .stopped("more than \(CPathWalker.maximumSteps) steps")
+                walker.budget.remaining -= 1
+                if state.steps > CPathWalker.maximumSteps || walker.budget.remaining < 0 {
+                    state.status = .stopped(state.steps > CPathWalker.maximumSteps
+                        ? "more than \(CPathWalker.maximumSteps) steps" : "more than \(CPathWalker.maximumWork) statements in all")
                     result.append(state)
                     continue
                 }
@@ -481,6 +493,7 @@ public struct CPathWalker {
             // Paths of the callee it could not follow are dropped; if none
             // is left, the call is taken as an opaque call.
             let followed = walk.paths.filter { if case .stopped = $0.status { return false } else { return true } }
+            if followed.count < walk.paths.count { truncated = true }
             if followed.isEmpty { return nil }
             return followed.map { path in
                 var path = path

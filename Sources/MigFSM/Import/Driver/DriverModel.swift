@@ -127,7 +127,7 @@ public struct DriverModel: Sendable {
             }
         }
         for set in featureSets {
-            guard let resets = resets[set], !resets.isEmpty else { continue }
+            guard let resets = resets[set], !resets.isEmpty, !resets.contains(where: { $0.incomplete && !$0.restores }) else { continue }
             if !resets.contains(where: \.restoresState) {
                 found.append(.resetKeepsState(set))
                 found.append(.resetKeepsSession(set))

@@ -24,6 +24,10 @@ public struct ResetBehaviour: Hashable, Sendable {
     public var skippedAt: SourceLocation?
     /// The conditions that path took.
     public var skippedBecause: [Decision]
+    /// Whether some path could not be followed to its end (too many paths
+    /// or statements, a statement it cannot read): then a reset that seems
+    /// not to restore is not reported, only noted.
+    public var incomplete: Bool
 
     public var restores: Bool { restoresState && endsSessions }
 
@@ -42,8 +46,10 @@ public struct ResetBehaviour: Hashable, Sendable {
         var endsSessions = false
         var deferred: String?
         var skipped: PathState?
+        var incomplete = walk.truncated
         let deferredFields = deferredFlags(entries.deferredReset, code: code)
         for path in walk.paths {
+            if case .stopped = path.status { incomplete = true }
             let restored = path.stateWrites.contains { $0.value == .known(resetValue) }
             let releases = path.calls.contains { call in
                 guard let name = call.name else { return false }
@@ -63,7 +69,7 @@ public struct ResetBehaviour: Hashable, Sendable {
         return ResetBehaviour(entry: entry.name, entryLocation: entry.location, restoresState: restoresState,
                               endsSessions: endsSessions, deferredTo: deferred,
                               skippedAt: restoresState ? nil : skipped?.returnLocation ?? entry.location,
-                              skippedBecause: restoresState ? [] : skipped?.decisions ?? [])
+                              skippedBecause: restoresState ? [] : skipped?.decisions ?? [], incomplete: incomplete || walker.budget.remaining < 0)
     }
 
     /// The fields the deferred-reset helper tests (`deferred_reset`).
