@@ -29,6 +29,7 @@ final class ExplorePropertyTests: XCTestCase {
             "success-reaches-target", "failure-stays-on-path", "session-handback", "session-ends-on-leave",
             "no-session-leak", "reset-restores", "error-exit-only-by-reset", "refused-changes-nothing",
             "driver-arcs-implemented", "request-bounded", "no-intermediate-session", "hardware-matches-recorded",
+            "session-lives-in-state",
         ])
     }
 

@@ -52,7 +52,7 @@ final class ExploreTests: XCTestCase {
             model: model, driver: .standard(featureSets: sets), driverPath: nil, featureSets: sets)!
         XCTAssertEqual(report.explorations.map(\.states), [13, 16, 15, 20])
         XCTAssertEqual(report.violations, 0)
-        XCTAssertTrue(report.explorations.allSatisfy { $0.propertiesChecked == 12 })
+        XCTAssertTrue(report.explorations.allSatisfy { $0.propertiesChecked == 13 })
         // {STOP_COPY} by hand: per state 9 request values, each with and
         // without a reset arriving under the lock (x2); a served request of
         // k arcs has 1 + (2 or 3 failures per arc) outcomes (stays, error,
@@ -192,7 +192,7 @@ final class ExploreTests: XCTestCase {
         let lines = ok.out.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3)
         XCTAssertEqual(lines[0], "explore vfio-v2: driver default (each feature set's required arcs, every fault), spec lookup")
-        XCTAssertTrue(lines[1].hasPrefix("{STOP_COPY}: 13 states, 484 transitions, 12 properties checked, 0 violations, "))
+        XCTAssertTrue(lines[1].hasPrefix("{STOP_COPY}: 13 states, 484 transitions, 13 properties checked, 0 violations, "))
         XCTAssertTrue(lines[1].hasSuffix(" ms"))
         XCTAssertEqual(lines[2], "explore: every property holds on 1 feature set")
 

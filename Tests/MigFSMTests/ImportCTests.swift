@@ -34,9 +34,10 @@ final class ImportCTests: XCTestCase {
             import vfio-main-8-state.c against vfio-v2 (Specs/vfio-v2.fsm)
               next-state table vfio_from_fsm_table[8][8] at vfio-main-8-state.c:56:18
               feature masks state_flags_table[8] at vfio-main-8-state.c:139:28: ERROR ~0U, STOP STOP_COPY, RUNNING STOP_COPY, STOP_COPY STOP_COPY, RESUMING STOP_COPY, RUNNING_P2P STOP_COPY | P2P, PRE_COPY STOP_COPY | PRE_COPY, PRE_COPY_P2P STOP_COPY | P2P | PRE_COPY
-              flags: every value 0x0...0x7; valid: {STOP_COPY}, {STOP_COPY, P2P}, {STOP_COPY, PRE_COPY}, {STOP_COPY, P2P, PRE_COPY}
+              lookup function vfio_mig_get_next_state() at vfio-main-8-state.c:25:5, proven as written; range checks at lines 154, 159; skip loop at line 170 (no ERROR guard)
+              flags: every value 0x0...0x7, each also with an undeclared bit (0x8, 0x80000000), which the kernel must ignore; valid: {STOP_COPY}, {STOP_COPY, P2P}, {STOP_COPY, PRE_COPY}, {STOP_COPY, P2P, PRE_COPY}
 
-            FAILS  kernel-lookup: 3 violations in 800 lookups
+            FAILS  kernel-lookup: 3 violations in 2400 lookups
                    {STOP_COPY, PRE_COPY} STOP_COPY -> PRE_COPY: the skip loop never ends: reads ERROR -> ERROR -> ... (ERROR's mask ~0 is never within the flags); the spec refuses it (blocked by the spec)
                    {STOP_COPY, P2P, PRE_COPY} STOP_COPY -> PRE_COPY: the skip loop never ends: reads ERROR -> ERROR -> ... (ERROR's mask ~0 is never within the flags); the spec refuses it (blocked by the spec)
                    {STOP_COPY, P2P, PRE_COPY} STOP_COPY -> PRE_COPY_P2P: the skip loop never ends: reads ERROR -> ERROR -> ... (ERROR's mask ~0 is never within the flags); the spec refuses it (blocked by the spec)
@@ -68,9 +69,10 @@ final class ImportCTests: XCTestCase {
             import vfio-5-state.c against vfio-v2 (Specs/vfio-v2.fsm)
               next-state table vfio_from_fsm_table[5][5] at vfio-5-state.c:34:18
               no feature-mask table: every state counts as present (mask 0), as in the 5-state code
-              flags: 0x1 only: {STOP_COPY}
+              lookup function vfio_mig_get_next_state() at vfio-5-state.c:9:5, proven as written; range checks at lines 72, 75; no skip loop: the table's entry is the answer
+              flags: 0x1 only, each also with an undeclared bit (0x8, 0x80000000), which the kernel must ignore: {STOP_COPY}
 
-            holds  kernel-lookup: terminates and agrees with every feature set's paths (49 lookups)
+            holds  kernel-lookup: terminates and agrees with every feature set's paths (147 lookups)
 
             the C code agrees with the spec in every case
 
@@ -109,6 +111,82 @@ final class ImportCTests: XCTestCase {
                   "spec": "refuses it (blocked by the spec)",
             """), json)
         XCTAssertTrue(json.contains("\"ERROR\": 4294967295"), json)
+        // Each divergence is also a located finding, at the loop that never ends.
+        XCTAssertTrue(json.contains("""
+                  "kind": "kernel-lookup",
+                  "severity": "error",
+                  "file": "vfio-main-8-state.c",
+                  "line": 170,
+                  "column": 2,
+                  "message": "{STOP_COPY, PRE_COPY} STOP_COPY -> PRE_COPY: the skip loop never ends: reads ERROR -> ERROR -> ... (ERROR's mask ~0 is never within the flags); the spec refuses it (blocked by the spec)",
+            """), json)
+    }
+
+    /// The seed's function with its loop deleted: the table's entries are
+    /// the answers, so every skipped state is handed to the driver.
+    func testFunctionWithoutTheSkipLoop() {
+        let result = runCLI("import-c", ImportFixtures.path("vfio-main-no-skip-loop.c"), "--spec", ImportFixtures.spec)
+        XCTAssertEqual(result.status, .failure)
+        let out = ImportFixtures.relative(result.out)
+        XCTAssertTrue(out.contains("  lookup function vfio_mig_get_next_state() at vfio-main-no-skip-loop.c:27:5, proven as written; range checks at lines 156, 161; no skip loop: the table's entry is the answer\n"), out)
+        XCTAssertTrue(out.contains("FAILS  kernel-lookup: 10 violations in 2400 lookups\n"), out)
+        XCTAssertTrue(out.contains("       {STOP_COPY, PRE_COPY} PRE_COPY -> STOP_COPY: gives PRE_COPY_P2P (read PRE_COPY_P2P); the spec walks PRE_COPY -> STOP_COPY\n"), out)
+        XCTAssertTrue(out.contains("       {STOP_COPY} RUNNING -> STOP: gives RUNNING_P2P (read RUNNING_P2P); the spec walks RUNNING -> STOP\n"), out)
+        XCTAssertFalse(out.contains("never ends"), out)
+    }
+
+    /// The seed's function with the June 2026 guard: it ends and agrees.
+    func testFunctionWithTheGuardHolds() throws {
+        let text = try String(contentsOfFile: ImportFixtures.path("vfio-main-8-state.c"), encoding: .utf8)
+            .replacingOccurrences(of: "\twhile ((state_flags_table[*next_fsm]", with: "\twhile (*next_fsm != VFIO_DEVICE_STATE_ERROR && (state_flags_table[*next_fsm]")
+        let path = ImportFixtures.temporary("guarded.c", text)
+        let result = runCLI("import-c", path, "--spec", ImportFixtures.spec)
+        XCTAssertEqual(result.status, .success, result.out)
+        XCTAssertTrue(result.out.contains("skip loop at line 170 (stops at ERROR)"), result.out)
+        XCTAssertTrue(result.out.contains("holds  kernel-lookup: terminates and agrees with every feature set's paths (2400 lookups)\n"), result.out)
+    }
+
+    /// Without the range check on the requested state the function reads
+    /// past its tables: undefined behaviour, located at the index.
+    func testFunctionWithoutTheRangeCheckReadsPastTheTable() throws {
+        let text = try String(contentsOfFile: ImportFixtures.path("vfio-main-8-state.c"), encoding: .utf8)
+            .replacingOccurrences(of: "\tif (new_fsm >= ARRAY_SIZE(vfio_from_fsm_table) ||\n\t   (state_flags_table[new_fsm]", with: "\tif ((state_flags_table[new_fsm]")
+        let path = ImportFixtures.temporary("unchecked.c", text)
+        let code = try KernelCodeImport.load(path: path, model: Repository.vfio)
+        let report = ImportReport(code: code, model: Repository.vfio)
+        XCTAssertFalse(report.agrees)
+        XCTAssertEqual(report.findings.map(\.kind), ["reads-past-table"])
+        XCTAssertEqual(report.findings.first?.location.line, 159)
+        XCTAssertTrue(report.findings.first?.message.hasPrefix("the lookup reads past a table in 126 cases (undefined behaviour), such as flags 0x1, request 1 -> 8: state_flags_table[new_fsm] reads state_flags_table[8], past its 8 entries") == true, "\(report.findings)")
+    }
+
+    /// A function that answers differently when the device reports a bit
+    /// the spec does not know diverges on exactly those requests.
+    func testUndeclaredBitsMustBeIgnored() throws {
+        let text = try String(contentsOfFile: ImportFixtures.path("vfio-main-8-state.c"), encoding: .utf8)
+            .replacingOccurrences(of: "\tif (new_fsm >= ARRAY_SIZE", with: "\tif (device->migration_flags & ~7U)\n\t\treturn -EINVAL;\n\tif (new_fsm >= ARRAY_SIZE")
+        let code = try KernelCodeImport.load(path: ImportFixtures.temporary("strict.c", text), model: Repository.vfio)
+        let report = ImportReport(code: code, model: Repository.vfio)
+        let undeclared = report.divergences.filter { $0.subject.contains("undeclared bit") }
+        // Every request a valid feature set serves (16 + 25 + 25 + 49 with
+        // its same-state requests), refused once per undeclared bit.
+        XCTAssertEqual(undeclared.count, 2 * (16 + 25 + 25 + 49))
+        XCTAssertEqual(undeclared.first?.message, "{STOP_COPY} + undeclared bit 0x8 STOP -> STOP: refuses it; without the undeclared bit it gives STOP, and the kernel must ignore bits it does not know")
+        XCTAssertEqual(report.divergences.count - undeclared.count, 3)
+    }
+
+    /// A lookup function the interpreter cannot follow is a note, and the
+    /// tables are proven as a file of tables.
+    func testUnreadableFunctionFallsBackToTheTables() throws {
+        let text = try String(contentsOfFile: ImportFixtures.path("vfio-main-8-state.c"), encoding: .utf8)
+            .replacingOccurrences(of: "\tif (new_fsm >= ARRAY_SIZE", with: "\tswitch (new_fsm) { default: break; }\n\tif (new_fsm >= ARRAY_SIZE")
+        let path = ImportFixtures.temporary("switch.c", text)
+        let result = runCLI("import-c", path, "--spec", ImportFixtures.spec)
+        let out = result.out.replacingOccurrences(of: path, with: "switch.c")
+        XCTAssertEqual(result.status, .failure)
+        XCTAssertTrue(out.contains("switch.c:159:2: note: 'switch' in vfio_mig_get_next_state() is not interpreted; the tables are proven under the skip loop without the error guard [lookup-not-read]\n"), out)
+        XCTAssertTrue(out.contains("  no lookup function read: the tables are proven under the skip loop without the ERROR guard (kernels from v6.2 until the June 2026 fix)\n"), out)
+        XCTAssertTrue(out.contains("FAILS  kernel-lookup: 3 violations in 800 lookups\n"), out)
     }
 
     func testUsageErrors() {

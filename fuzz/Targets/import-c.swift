@@ -1,7 +1,8 @@
 import MigFSM
 
 /// The C table importer (`migfsm import-c`) against vfio-v2: tokenizer,
-/// enum and array readers, the table proof and both report forms.
+/// enum and array readers, the lookup function's statement parser and
+/// interpreter, the proof and both report forms.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzImportC(_ data: UnsafeRawPointer, _ count: Int) -> CInt {
     guard let text = FuzzInput.text(data, count) else { return 0 }

@@ -12,11 +12,14 @@ public struct CommandDefinition: Sendable {
         public var name: String
         public var help: String
         public var isOptional: Bool
+        /// The last positional only: it takes every remaining argument (`PATH...`).
+        public var repeats: Bool
 
-        public init(_ name: String, _ help: String, optional: Bool = false) {
+        public init(_ name: String, _ help: String, optional: Bool = false, repeats: Bool = false) {
             self.name = name
             self.help = help
             self.isOptional = optional
+            self.repeats = repeats
         }
     }
 
@@ -70,7 +73,8 @@ public struct CommandDefinition: Sendable {
     public var usage: String {
         var parts = ["migfsm", name]
         for positional in positionals {
-            parts.append(positional.isOptional ? "[\(positional.name)]" : positional.name)
+            let name = positional.name + (positional.repeats ? "..." : "")
+            parts.append(positional.isOptional ? "[\(name)]" : name)
         }
         for option in options {
             parts.append("[" + option.name + (option.valueName.map { " " + $0 } ?? "") + "]")

@@ -10,7 +10,7 @@ public enum CommandLineTool {
     public static let commands: [CommandDefinition] = [
         Commands.check, Commands.fmt, Commands.table, Commands.paths, Commands.arcs,
         Commands.explore, Commands.export,
-        Commands.importC, Commands.auditDriver,
+        Commands.importC, Commands.auditDriver, Commands.extractDriver,
         Commands.generate, Commands.diff, Commands.graph, Commands.doc,
     ]
 

@@ -78,7 +78,7 @@ public struct ParsedArguments: Sendable {
             let missing = command.positionals[parsed.positionals.count]
             throw UsageError("missing argument \(missing.name) (\(missing.help))")
         }
-        if parsed.positionals.count > command.positionals.count {
+        if parsed.positionals.count > command.positionals.count, command.positionals.last?.repeats != true {
             throw UsageError("unexpected argument '\(parsed.positionals[command.positionals.count])'")
         }
         return parsed

@@ -9,12 +9,17 @@ public struct FaultKinds: OptionSet, Hashable, Sendable {
     public static let error = FaultKinds(rawValue: 1 << 1)
     /// A session-opening arc fails after creating its session.
     public static let afterSession = FaultKinds(rawValue: 1 << 2)
+    /// A command of the step fails but the step never learns it (a dropped
+    /// result, a void helper that only logs): the step reports success, the
+    /// driver records the target, the hardware stays where it was.
+    public static let swallowed = FaultKinds(rawValue: 1 << 3)
 
+    /// The faults a correct driver's arcs can have (`swallowed` is a defect).
     public static let all: FaultKinds = [.stays, .error, .afterSession]
 
     /// The spelling of each kind in driver files, in canonical order.
     public static let spellings: [(String, FaultKinds)] = [
-        ("stays", .stays), ("error", .error), ("after-session", .afterSession),
+        ("stays", .stays), ("error", .error), ("after-session", .afterSession), ("swallowed", .swallowed),
     ]
 
     public var names: [String] {
@@ -41,11 +46,17 @@ public enum ArcQuirk: Hashable, Sendable {
     case records(StateID)
     /// When the step fails, the driver moves the device to this state.
     case rollsBackTo(StateID)
+    /// The step ends the session of the state it leaves before a command
+    /// that can still fail: on that failure the device stays in the
+    /// session's state with the session gone.
+    case endsSessionEarly
+    /// The step returns an error on every path: the arc is not really implemented.
+    case alwaysFails
 
     /// The quirk keywords, for diagnostics.
     public static let keywords = [
         "ignores-hardware-failure", "keeps-session", "returns-no-session", "returns-session",
-        "leaks-session-on-failure", "records", "rolls-back-to",
+        "leaks-session-on-failure", "records", "rolls-back-to", "ends-session-early", "always-fails",
     ]
 
     /// `records STOP`, as written in a driver file.
@@ -58,6 +69,8 @@ public enum ArcQuirk: Hashable, Sendable {
         case .leaksSessionOnFailure: return "leaks-session-on-failure"
         case .records(let state): return "records \(model.states[state].name)"
         case .rollsBackTo(let state): return "rolls-back-to \(model.states[state].name)"
+        case .endsSessionEarly: return "ends-session-early"
+        case .alwaysFails: return "always-fails"
         }
     }
 }
@@ -116,12 +129,15 @@ public struct DriverDescription: Sendable {
     public var resetWhileLocked: Bool
     public var arcQuirks: [Arc: [ArcQuirk]]
     public var quirks: Set<DriverQuirk>
+    /// Quirks of the whole driver on some of its feature sets only
+    /// (`quirk reset-keeps-state for STOP_COPY | PRE_COPY`).
+    public var quirksByFeatures: [FeatureSet: Set<DriverQuirk>]
 
     public init(name: String, featureSets: [FeatureSet], lookup: LookupSource = .spec,
                 arcs: Set<Arc> = [], implementsRequired: Bool = false,
                 faults: [Arc: FaultKinds] = [:], faultsOfAllArcs: FaultKinds = [],
                 resetWhileLocked: Bool = false, arcQuirks: [Arc: [ArcQuirk]] = [:],
-                quirks: Set<DriverQuirk> = []) {
+                quirks: Set<DriverQuirk> = [], quirksByFeatures: [FeatureSet: Set<DriverQuirk>] = [:]) {
         self.name = name
         self.featureSets = featureSets
         self.lookup = lookup
@@ -132,6 +148,12 @@ public struct DriverDescription: Sendable {
         self.resetWhileLocked = resetWhileLocked
         self.arcQuirks = arcQuirks
         self.quirks = quirks
+        self.quirksByFeatures = quirksByFeatures
+    }
+
+    /// The whole-driver quirks in force on `features`.
+    public func quirks(on features: FeatureSet) -> Set<DriverQuirk> {
+        quirks.union(quirksByFeatures[features] ?? [])
     }
 
     /// The driver `explore` uses without `--driver`: for each feature set,

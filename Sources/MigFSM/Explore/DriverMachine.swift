@@ -48,6 +48,8 @@ public struct DriverMachine: Sendable {
         static let returnsNoSession = ArcFlags(rawValue: 1 << 2)
         static let returnsSession = ArcFlags(rawValue: 1 << 3)
         static let leaks = ArcFlags(rawValue: 1 << 4)
+        static let endsSessionEarly = ArcFlags(rawValue: 1 << 5)
+        static let alwaysFails = ArcFlags(rawValue: 1 << 6)
     }
 
     /// Fails only when the driver uses the kernel lookup and the state
@@ -61,12 +63,13 @@ public struct DriverMachine: Sendable {
         checks = PropertyChecks(model: model, table: table)
         let count = model.states.count
         self.count = count
+        let driverQuirks = driver.quirks(on: features)
         var driverModel = model
-        if driver.quirks.contains(.ignoresBlocked) {
+        if driverQuirks.contains(.ignoresBlocked) {
             driverModel.blocked = []
             driverModel.blockedInOrder = []
         }
-        driverTable = driver.quirks.contains(.ignoresBlocked)
+        driverTable = driverQuirks.contains(.ignoresBlocked)
             ? PathTable(model: driverModel, features: features) : table
         if driver.lookup != .spec {
             guard let kernel = KernelTable(paths: PathTable(model: driverModel, features: model.allFeatures)) else {
@@ -117,6 +120,8 @@ public struct DriverMachine: Sendable {
                     case .leaksSessionOnFailure: flags[index].insert(.leaks)
                     case .records(let state): records[index] = Int32(state)
                     case .rollsBackTo(let state): rollback[index] = Int32(state)
+                    case .endsSessionEarly: flags[index].insert(.endsSessionEarly)
+                    case .alwaysFails: flags[index].insert(.alwaysFails)
                     }
                 }
             }
@@ -127,10 +132,10 @@ public struct DriverMachine: Sendable {
         self.opens = opens
         self.ends = ends
         sessionOf = model.states.map(\.session)
-        refusalReturnsSuccess = driver.quirks.contains(.refusalReturnsSuccess)
-        errorRecovers = driver.quirks.contains(.errorRecoversOnRequest)
-        resetKeepsState = driver.quirks.contains(.resetKeepsState)
-        resetKeepsSession = driver.quirks.contains(.resetKeepsSession)
+        refusalReturnsSuccess = driverQuirks.contains(.refusalReturnsSuccess)
+        errorRecovers = driverQuirks.contains(.errorRecoversOnRequest)
+        resetKeepsState = driverQuirks.contains(.resetKeepsState)
+        resetKeepsSession = driverQuirks.contains(.resetKeepsSession)
         errorState = model.errorState
         resetState = model.resetState
     }
@@ -346,6 +351,17 @@ public struct DriverMachine: Sendable {
                 return
             }
             let arc = Arc(current, next)
+            if arcFlags[index].contains(.alwaysFails) {
+                let text = model.describe(arc)
+                run.violations.append(Violation(.driverArcsImplemented,
+                    "the driver is asked for \(text), which its step function always fails"))
+                if request.record {
+                    run.events.append(TraceEvent(.quirk, "always-fails: every path of the step for \(text) returns an error"))
+                }
+                run.failed = true
+                finish(run, request, body)
+                return
+            }
             if run.device.hardware == errorState {
                 if perform(.stuck, arc, index, &run, request) { step(run, request, body) } else { finish(run, request, body) }
                 return
@@ -364,6 +380,10 @@ public struct DriverMachine: Sendable {
             if kinds.contains(.afterSession) && creates(index) {
                 branch = run
                 if perform(.afterSession, arc, index, &branch, request) { step(branch, request, body) } else { finish(branch, request, body) }
+            }
+            if kinds.contains(.swallowed) {
+                branch = run
+                if perform(.swallowed, arc, index, &branch, request) { step(branch, request, body) } else { finish(branch, request, body) }
             }
         }
     }
@@ -394,6 +414,13 @@ public struct DriverMachine: Sendable {
                         "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))"))
                 }
                 return complete(arc, index, &run, request, hardware: run.device.hardware)
+            }
+            if flags.contains(.endsSessionEarly), ends[index], let kind = sessionOf[arc.from] {
+                if record {
+                    run.events.append(TraceEvent(.quirk,
+                        "ends-session-early: the step ended the \(kind.rawValue) session before the command that failed"))
+                }
+                endSession(kind, &run, record: record)
             }
             if rollbackState[index] >= 0 {
                 let state = Int(rollbackState[index])
@@ -429,6 +456,12 @@ public struct DriverMachine: Sendable {
             }
             run.failed = true
             return false
+        case .swallowed:
+            if record {
+                run.events.append(TraceEvent(.fault,
+                    "\(model.describe(arc)): injected fault: a command of the step fails, and the step never learns it; it returns success, the driver records \(name(arc.to)), the device stays in \(name(arc.from))"))
+            }
+            return complete(arc, index, &run, request, hardware: run.device.hardware)
         case .afterSession:
             let kind = sessionOf[arc.to] ?? .saving
             if record {

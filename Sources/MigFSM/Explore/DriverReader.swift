@@ -13,6 +13,7 @@
 ///     fault STOP -> RUNNING stays
 ///     fault reset-while-locked
 ///     quirk STOP -> RUNNING ignores-hardware-failure
+///     quirk reset-keeps-state for STOP_COPY | PRE_COPY
 public enum DriverReader {
     /// The statement keywords, for "did you mean" suggestions.
     public static let keywords = ["driver", "protocol", "flags", "lookup", "arc", "fault", "quirk"]
@@ -55,6 +56,8 @@ public enum DriverReader {
         var resetWhileLocked = false
         var arcQuirks: [(Arc, ArcQuirk, SourceLocation)] = []
         var quirks: [(DriverQuirk, SourceLocation)] = []
+        /// `quirk Q for A | B`: a quirk on one feature set only.
+        var scopedQuirks: [(DriverQuirk, FeatureSet, SourceLocation)] = []
 
         init(model: MigrationProtocol, path: String) {
             self.model = model
@@ -161,26 +164,7 @@ public enum DriverReader {
 
         mutating func flagsLine(_ cursor: inout LineCursor) throws(Diagnostic) {
             let location = cursor.here
-            let names = try cursor.names("a feature name", separatedBy: .bar)
-            var set = FeatureSet()
-            for name in names {
-                guard let feature = model.features.first(where: { $0.name == name.text }) else {
-                    var message = "unknown feature '\(name.text)'"
-                    if let suggestion = Suggestion.closest(to: name.text, among: model.features.map(\.name)) {
-                        message += "; did you mean '\(suggestion)'?"
-                    }
-                    throw Diagnostic.error(at: name.location, message)
-                }
-                if set.covers(feature.flag) {
-                    throw Diagnostic.error(at: name.location, "feature '\(name.text)' is named twice")
-                }
-                set.formUnion(feature.flag)
-            }
-            guard model.isValid(set) else {
-                let valid = model.validFeatureSets.map(model.describe).joined(separator: ", ")
-                throw Diagnostic.error(at: location,
-                    "\(model.describe(set)) is not a valid feature set; valid sets: \(valid)")
-            }
+            let set = try featureSet(&cursor)
             if let first = flags.first(where: { $0.0 == set }) {
                 throw Diagnostic.error(at: location, "duplicate flags \(model.describe(set))",
                     notes: [.init(first.1, "first reported here")])
@@ -260,6 +244,13 @@ public enum DriverReader {
                     }
                     quirk = .returnsSession
                 case "leaks-session-on-failure": quirk = .leaksSessionOnFailure
+                case "ends-session-early":
+                    guard model.endsSession(arc), model.states[arc.from].session != nil else {
+                        throw Diagnostic.error(at: word.location,
+                            "'ends-session-early' needs an arc that ends a session; \(model.describe(arc)) ends none")
+                    }
+                    quirk = .endsSessionEarly
+                case "always-fails": quirk = .alwaysFails
                 case "records": quirk = .records(try state(try cursor.name("the state the driver records")))
                 case "rolls-back-to": quirk = .rollsBackTo(try state(try cursor.name("the state the driver rolls back to")))
                 default:
@@ -293,11 +284,47 @@ public enum DriverReader {
                 }
                 throw Diagnostic.error(at: word.location, message)
             }
+            if cursor.take(keyword: "for") {
+                let location = cursor.here
+                let set = try featureSet(&cursor)
+                if let first = scopedQuirks.first(where: { $0.0 == quirk && $0.1 == set }) {
+                    throw Diagnostic.error(at: word.location, "duplicate quirk '\(word.text)' for \(model.describe(set))",
+                        notes: [.init(first.2, "first given here")])
+                }
+                scopedQuirks.append((quirk, set, location))
+                return
+            }
             if let first = quirks.first(where: { $0.0 == quirk }) {
                 throw Diagnostic.error(at: word.location, "duplicate quirk '\(word.text)'",
                     notes: [.init(first.1, "first given here")])
             }
             quirks.append((quirk, word.location))
+        }
+
+        /// `STOP_COPY | P2P`: a valid feature set of the spec.
+        func featureSet(_ cursor: inout LineCursor) throws(Diagnostic) -> FeatureSet {
+            let location = cursor.here
+            let names = try cursor.names("a feature name", separatedBy: .bar)
+            var set = FeatureSet()
+            for name in names {
+                guard let feature = model.features.first(where: { $0.name == name.text }) else {
+                    var message = "unknown feature '\(name.text)'"
+                    if let suggestion = Suggestion.closest(to: name.text, among: model.features.map(\.name)) {
+                        message += "; did you mean '\(suggestion)'?"
+                    }
+                    throw Diagnostic.error(at: name.location, message)
+                }
+                if set.covers(feature.flag) {
+                    throw Diagnostic.error(at: name.location, "feature '\(name.text)' is named twice")
+                }
+                set.formUnion(feature.flag)
+            }
+            guard model.isValid(set) else {
+                let valid = model.validFeatureSets.map(model.describe).joined(separator: ", ")
+                throw Diagnostic.error(at: location,
+                    "\(model.describe(set)) is not a valid feature set; valid sets: \(valid)")
+            }
+            return set
         }
 
         func sameKind(_ a: ArcQuirk, _ b: ArcQuirk) -> Bool {
@@ -363,12 +390,23 @@ public enum DriverReader {
                 }
                 quirkTable[arc, default: []].append(quirk)
             }
+            var scoped: [FeatureSet: Set<DriverQuirk>] = [:]
+            for (quirk, set, location) in scopedQuirks {
+                guard sets.contains(set) else {
+                    if !sets.isEmpty {
+                        diagnostics.append(.error(at: location,
+                            "the driver reports no flags \(model.describe(set)); quirk '\(quirk.rawValue)' for it applies to nothing"))
+                    }
+                    continue
+                }
+                scoped[set, default: []].insert(quirk)
+            }
             let fallback = path.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? path
             return DriverDescription(
                 name: name?.text ?? fallback, featureSets: sets, lookup: lookup?.0 ?? .spec,
                 arcs: Set(firstArc.keys), implementsRequired: required != nil, faults: faultTable,
                 faultsOfAllArcs: faultsOfAll, resetWhileLocked: resetWhileLocked,
-                arcQuirks: quirkTable, quirks: Set(quirks.map(\.0)))
+                arcQuirks: quirkTable, quirks: Set(quirks.map(\.0)), quirksByFeatures: scoped)
         }
     }
 }

@@ -13,6 +13,7 @@ public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparabl
     case requestBounded = "request-bounded"
     case noIntermediateSession = "no-intermediate-session"
     case hardwareMatchesRecorded = "hardware-matches-recorded"
+    case sessionLivesInState = "session-lives-in-state"
 
     public var name: String { rawValue }
 
@@ -43,6 +44,8 @@ public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparabl
             return "no intermediate step of a request opens a session"
         case .hardwareMatchesRecorded:
             return "the driver's recorded state is the hardware's state"
+        case .sessionLivesInState:
+            return "a device in RESUMING or the saving group keeps its session live (a failed step does not end it)"
         }
     }
 
@@ -172,7 +175,7 @@ struct PropertyChecks: Sendable {
         if origin.recorded == errorState || origin.hardware == errorState {
             found += errorExit(origin: origin, after: after, action: "request \(asked())")
         }
-        if after.recorded != after.hardware || after.savingSession || after.resumingSession {
+        if after.recorded != after.hardware || after.savingSession || after.resumingSession || sessionOf[after.recorded] != nil {
             found += steady(after)
         }
         return found
@@ -213,6 +216,10 @@ struct PropertyChecks: Sendable {
         if device.recorded != device.hardware {
             found.append(Violation(.hardwareMatchesRecorded,
                 "the driver records \(name(device.recorded)) but the hardware is in \(name(device.hardware))"))
+        }
+        if let kind = sessionOf[device.recorded], !device.hasSession(kind) {
+            found.append(Violation(.sessionLivesInState,
+                "the driver records \(name(device.recorded)) but its \(kind.rawValue) session has ended"))
         }
         return found
     }

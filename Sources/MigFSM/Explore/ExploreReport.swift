@@ -41,7 +41,7 @@ public struct ExploreReport: Sendable {
         return "explore \(model.name): \(source), \(driver.lookup.rawValue) lookup"
     }
 
-    /// `{STOP_COPY}: 13 states, 1184 transitions, 12 properties checked, 0 violations, 0.41 ms`
+    /// `{STOP_COPY}: 13 states, 1184 transitions, 13 properties checked, 0 violations, 0.41 ms`
     public static func summary(_ exploration: Exploration, _ model: MigrationProtocol) -> String {
         let violations = exploration.violations
         return "\(model.describe(exploration.features)): \(exploration.states) states, "

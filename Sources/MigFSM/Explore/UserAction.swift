@@ -23,6 +23,8 @@ public enum StepOutcome: UInt8, Hashable, Sendable {
     case error
     /// Injected: a session-opening arc fails after creating its session.
     case afterSession
+    /// Injected: a command fails, and the step reports success all the same.
+    case swallowed
     /// Not injected: the hardware is in the error state and fails every
     /// command (reachable only after the driver lost track of it).
     case stuck

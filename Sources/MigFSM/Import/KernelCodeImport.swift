@@ -1,11 +1,18 @@
 /// A kernel next-state lookup read from C code: the next-state table, the
 /// feature-mask table (absent in the original 5-state code, whose lookup
-/// never skipped: every mask is then 0), and the `KernelTable` they make.
+/// never skipped: every mask is then 0), the `KernelTable` they make, and
+/// the lookup function that holds them, when the file has one
+/// (`vfio_mig_get_next_state()`), to be proven as written.
 public struct KernelCodeImport: Sendable {
     public var path: String
     public var table: CNextStateTable
     public var masks: CFeatureMaskTable?
     public var kernel: KernelTable
+    /// The function around the tables, or `nil` for a file of tables only.
+    public var function: CLookupFunction?
+    /// What the reader could not use, as located notes (a function that is
+    /// not of the lookup's shape).
+    public var notes: [Diagnostic]
 
     /// At most this many errors are reported for one file.
     public static let maximumDiagnostics = 20
@@ -73,6 +80,14 @@ public struct KernelCodeImport: Sendable {
                                        masks: masks?.masks ?? [UInt32](repeating: 0, count: table.size),
                                        errorValue: errorValue)
         else { throw fail() }
-        return KernelCodeImport(path: source.path, table: table, masks: masks, kernel: kernel)
+        var function: CLookupFunction?
+        var notes: [Diagnostic] = []
+        do throws(Diagnostic) {
+            function = try CLookupFunction.find(in: CFile(source: source, tokens: tokens), tableToken: tableDeclaration.open)
+        } catch {
+            notes.append(error)
+        }
+        return KernelCodeImport(path: source.path, table: table, masks: masks, kernel: kernel,
+                                function: function, notes: notes)
     }
 }

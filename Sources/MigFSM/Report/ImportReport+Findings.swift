@@ -1,32 +1,74 @@
-/// `migfsm import-c`'s divergences as findings, for SARIF: one per
-/// (feature set, request) the kernel lookup of the C tables gets wrong, of
-/// the divergence's kind, located at the next-state table.
-///
-///     drivers/vfio/vfio_main.c:740:19: error: {STOP_COPY, PRE_COPY} STOP_COPY -> PRE_COPY: the skip loop never ends ... [never-ends]
-extension ImportReport {
-    /// One finding per divergence, at the next-state table.
-    public var findings: [Finding] {
-        divergences.map { divergence in
-            Finding(kind: divergence.kind.rawValue, severity: .error, location: code.table.location,
-                    message: "\(divergence.request): \(outcome(divergence)); the spec \(divergence.spec)")
-        }
-    }
-}
-
+/// The SARIF rules of `migfsm import-c` and `migfsm audit-driver`: one per
+/// kind of finding the two commands report (`ImportReport.allFindings`,
+/// `DriverAudit.findings`), with the help a code-scanning view shows.
 extension FindingRule {
-    /// The rules of `migfsm import-c`, one per kind of divergence.
+    /// The rules of `migfsm import-c`.
     public static let importRules: [FindingRule] = [
-        FindingRule(id: LookupDivergence.Kind.neverEnds.rawValue, summary: "The skip loop never ends on this request.",
-            help: "The lookup keeps reading table entries of states the device lacks and comes back to one it read: vfio_mig_get_next_state() never returns, with the device's state mutex held. Guard the loop at the error state."),
-        FindingRule(id: LookupDivergence.Kind.refused.rawValue, summary: "The lookup refuses a request the spec serves.",
-            help: "The table, walked with the device's flags, reaches the error state where the spec has a path: the user gets -EINVAL for a valid request."),
-        FindingRule(id: LookupDivergence.Kind.undefinedFlags.rawValue, summary: "The lookup serves flags the spec does not define.",
-            help: "A device reporting these flags gets answers, although no feature set of the spec has them."),
-        FindingRule(id: LookupDivergence.Kind.servesRefused.rawValue, summary: "The lookup serves a request the spec refuses.",
-            help: "The table gives a next state where the spec refuses the request (blocked, or a state the device lacks)."),
-        FindingRule(id: LookupDivergence.Kind.wrongNext.rawValue, summary: "The lookup gives another next state than the spec.",
-            help: "The request walks another path than the shortest one the spec allows: the finding names the entries read and the spec's path."),
-        FindingRule(id: LookupDivergence.Kind.notRequiredArc.rawValue, summary: "The lookup asks the driver for an arc it need not implement.",
-            help: "The next state is the spec's, but reached by an arc outside the feature set's required arcs: a driver that implements exactly the required arcs fails the request."),
+        FindingRule(id: "kernel-lookup", summary: "The lookup departs from the spec on a request.",
+            help: "Run as written for every flags value and every (cur, new) pair, the lookup never returns, refuses a request the spec serves, serves one it refuses, gives another next state than the shortest allowed path, or asks the driver for an arc it need not implement. The message names the request, the table entries read and what the spec says."),
+        FindingRule(id: "reads-past-table", summary: "The lookup reads past one of its tables.",
+            help: "A value the range checks let through indexes a table beyond its end: out-of-bounds memory is read. Check the value against the table's size before indexing."),
+        FindingRule(id: "user-triggerable-warning", summary: "A user request makes the kernel warn.",
+            help: "A WARN_ON fires on a request any user can make through the ioctl; a warning a user can trigger floods the log and panics with panic_on_warn.",
+            severity: .warning),
+        FindingRule(id: "lookup-not-read", summary: "migfsm could not read the lookup function.",
+            help: "The function holds code the interpreter does not follow (a switch, a goto, a call); the tables are proven under the skip loop without the error guard instead.",
+            severity: .note),
+    ]
+
+    /// The rules of `migfsm audit-driver`.
+    public static let auditRules: [FindingRule] = [
+        FindingRule(id: "missing-arc", summary: "The step function lacks a required arc.",
+            help: "For a feature set the driver reports, the kernel asks the step function for this arc, and no branch handles it: the request fails where the uAPI promises it succeeds."),
+        FindingRule(id: "dropped-result", summary: "The result of a command that can fail is dropped on an arc.",
+            help: "The function returns int and can fail, but the branch ignores its result and reports success: the driver records the new state while the device is still in the old one. Check the result and return it."),
+        FindingRule(id: "swallowed-failure", summary: "A void helper swallows a command's failure.",
+            help: "The helper's command can fail, but the helper only logs it and returns nothing: the arc reports success whatever the device did.",
+            severity: .warning),
+        FindingRule(id: "cannot-see", summary: "migfsm cannot see whether a call can fail.",
+            help: "The called function is outside the driver's files (or behind a function pointer), so whether its failure reaches the caller is unknown.",
+            severity: .note),
+        FindingRule(id: "session-ended-before-failure", summary: "The session ends before a command that can still fail.",
+            help: "The branch releases the data session's file and then runs a command that can fail: on failure the device stays in the saving or resuming state with its session already gone. End the session after the last command that can fail."),
+        FindingRule(id: "session-leak", summary: "A failing arc leaks the session it created.",
+            help: "The branch creates a data session's file and fails afterwards without releasing it."),
+        FindingRule(id: "always-fails", summary: "A branch fails on every path.",
+            help: "Every path through the arc's branch returns an error: the driver does not really implement the arc."),
+        FindingRule(id: "session-not-ended", summary: "Leaving a session state does not end its session.",
+            help: "The arc leaves RESUMING or the saving group, but the branch does not end the data session: the user's file keeps working in a state without a session."),
+        FindingRule(id: "no-session-returned", summary: "An arc that opens a session returns no file.",
+            help: "Entering RESUMING, or the saving group from outside it, must hand the user a new data file; the branch returns none."),
+        FindingRule(id: "extra-session-returned", summary: "An arc returns a file it must not.",
+            help: "The arc does not open a session, but the branch returns a file: the kernel warns and the user gets a file where none is expected."),
+        FindingRule(id: "reset-not-restoring", summary: "A reset does not restore the recorded state.",
+            help: "On some feature set the probe can set, the reset path returns before recording RUNNING: after a reset the driver's recorded state is not the device's."),
+        FindingRule(id: "reset-keeps-session", summary: "A reset does not end the data sessions.",
+            help: "The reset path records RUNNING but leaves the saving or resuming file open."),
+        FindingRule(id: "dead-code", summary: "A branch can never run.",
+            help: "The branch's condition is never true for a request the kernel makes (or an earlier branch takes it): dead code that reads as if it handled an arc.",
+            severity: .warning),
+        FindingRule(id: "flags-mismatch", summary: "The claimed feature set is not one the code sets.",
+            help: "--features names a feature set the driver's migration_flags assignments never produce."),
+        FindingRule(id: "invalid-flags", summary: "The driver sets flags that are no valid feature set.",
+            help: "The migration_flags the code sets miss a mandatory feature or a feature another one needs."),
+        FindingRule(id: "no-flags", summary: "No migration_flags assignment was found.",
+            help: "The driver's files never set migration_flags, so the feature sets cannot be known."),
+        FindingRule(id: "no-driver", summary: "No migration driver was found.",
+            help: "The files hold no migration_set_state op nor a step function comparing states."),
+        FindingRule(id: "no-reset-handler", summary: "No reset path was found.",
+            help: "No reset_done handler or deferred-reset helper was found, so what a reset does to the recorded state is not checked.",
+            severity: .note),
+        FindingRule(id: "unknown-name", summary: "A name the spec does not know.",
+            help: "The code names a state or flag the spec lacks."),
+        FindingRule(id: "unreadable", summary: "C migfsm cannot read.",
+            help: "The file is not C migfsm's reader understands at this place."),
+        FindingRule(id: "not-read", summary: "A part of the driver migfsm did not read.",
+            help: "A function was too large to follow or is defined elsewhere; what it does is not checked.",
+            severity: .note),
+        FindingRule(id: "skipped", summary: "A file was skipped.",
+            help: "The file is not C or a patch, or is empty.", severity: .note),
+        FindingRule(id: "model-check", summary: "What the explorer found on the extracted driver.",
+            help: "The driver model read from the code was explored with fault injection; the finding carries the shortest trace.",
+            severity: .note),
     ]
 }

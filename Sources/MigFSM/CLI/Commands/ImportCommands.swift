@@ -55,7 +55,7 @@ extension Commands {
             case .json:
                 output.print(report.json.rendered())
             case .sarif:
-                let log = SARIFLog(findings: report.findings, rules: FindingRule.importRules,
+                let log = SARIFLog(findings: report.allFindings, rules: FindingRule.importRules,
                                    workingDirectory: FileManager.default.currentDirectoryPath)
                 output.print(log.json.rendered())
             }
@@ -64,48 +64,110 @@ extension Commands {
 }
 
 extension Commands {
-    /// `migfsm audit-driver FILE.c --spec SPEC --features A,B`.
+    /// `migfsm audit-driver PATH... --spec SPEC [--features A,B] [--format text|json|sarif]`.
     public static let auditDriver = CommandDefinition(
         name: "audit-driver",
-        summary: "Audit a driver's step function (or a patch adding one) against a spec.",
+        summary: "Audit migration drivers as they stand (folders, files or patches) against a spec.",
         discussion: """
-            Extracts the arcs the step function handles (conditions like
-            'cur == VFIO_DEVICE_STATE_X && new == VFIO_DEVICE_STATE_Y', also
-            joined with '||') and reports, for the claimed feature set: required
-            arcs it lacks, each with a user request that reaches it; arcs the
-            core never asks for (dead code); whether the 'migration_flags' it
-            sets match. FILE may be a unified diff (.patch, .diff): then only
-            the lines it adds are audited. Exit status: 0 when the driver
-            matches, 1 when it does not or the file has errors, 2 for usage errors.
+            Reads each driver's folder (every .c and .h in it; a file alone, or the
+            lines a patch adds): finds set_state through the 'migration_set_state'
+            op and its step function, the 'migration_flags' assignments wherever
+            they are (each condition that sets a flag gives its own feature set),
+            and the reset path ('reset_done', the deferred-reset helper). For every
+            feature set the code can set (or the one --features claims) it reports
+            the required arcs the step function lacks, branches that always fail,
+            results of commands the step drops or a void helper swallows, sessions
+            ended before a command that can still fail or leaked on failure, and
+            resets that do not restore RUNNING. Each defect is run through the
+            fault-injection explorer alone and its shortest trace is printed
+            under the finding. Exit status: 0 when no error is found (warnings and
+            notes allowed), 1 on an error, 2 for usage errors.
 
-            EXAMPLE: migfsm audit-driver drivers/vfio/pci/nvme/main.c --spec Specs/vfio-v2.fsm --features STOP_COPY
+            EXAMPLE: migfsm audit-driver drivers/vfio/pci/qat --spec Specs/vfio-v2.fsm
             """,
-        positionals: [.init("FILE.c", "the driver source, or a patch (.patch, .diff)")],
+        positionals: [.init("PATH", "a driver's folder, a C file, or a patch (.patch, .diff)", repeats: true)],
         options: [
             .value("--spec", "SPEC", "the spec file (.fsm) (required)"),
-            .value("--features", "A,B", "the feature set the driver claims (required)"),
+            .value("--features", "A,B", "audit only this feature set, the one the driver claims (default: every set its code can set)"),
+            outputFormat,
+            .flag("--json", "print JSON (as --format json)"),
         ],
         run: { arguments, output in
-            for required in ["--spec", "--features"] where arguments[required] == nil {
-                output.error("migfsm audit-driver: error: missing '\(required) \(required == "--spec" ? "SPEC" : "A,B")'\nhint: run 'migfsm audit-driver --help'")
+            guard let specPath = arguments["--spec"] else {
+                output.error("migfsm audit-driver: error: missing '--spec SPEC'\nhint: run 'migfsm audit-driver --help'")
                 return .usage
             }
-            guard let model = load(arguments["--spec"]!, &output) else { return .failure }
+            guard let model = load(specPath, &output) else { return .failure }
             let sets: [FeatureSet]
+            let format: OutputFormat
             do throws(ParsedArguments.UsageError) {
                 sets = try featureSets(arguments, model)
+                format = try OutputFormat(arguments)
             } catch {
                 output.error("migfsm audit-driver: error: \(error.message)\nhint: run 'migfsm audit-driver --help'")
                 return .usage
             }
-            let audit: DriverAudit
-            do throws(DiagnosticList) {
-                audit = try DriverAudit.load(path: arguments.positionals[0], model: model, features: sets[0])
-            } catch {
-                output.error(error.rendered)
+            let audit = DriverAudit.run(paths: arguments.positionals, model: model,
+                                        features: arguments["--features"] != nil ? sets.first : nil)
+            switch format {
+            case .text:
+                output.standardOutput += audit.rendered
+            case .json:
+                output.print(audit.json.rendered())
+            case .sarif:
+                let log = SARIFLog(findings: audit.findings, rules: FindingRule.auditRules,
+                                   workingDirectory: FileManager.default.currentDirectoryPath)
+                output.print(log.json.rendered())
+            }
+            return audit.passes ? .success : .failure
+        })
+}
+
+extension Commands {
+    /// `migfsm extract-driver PATH... --spec SPEC`.
+    public static let extractDriver = CommandDefinition(
+        name: "extract-driver",
+        summary: "Print a driver's C code as a driver file for 'migfsm explore --driver'.",
+        discussion: """
+            Reads the driver as 'audit-driver' does and prints its model in the
+            driver language: the feature sets its code can set, the arcs its step
+            function handles, how each can fail ('stays', 'after-session',
+            'swallowed' when a command's failure never reaches the step's result),
+            its departures ('ends-session-early', 'always-fails', 'returns-no-session',
+            'keeps-session', 'leaks-session-on-failure'), the deferred reset, and
+            resets that do not restore on some feature set ('quirk reset-keeps-state
+            for A | B'). Every line names the C place it comes from. Exit status: 0
+            when the PATHs hold exactly one driver, 1 otherwise, 2 for usage errors.
+
+            EXAMPLE: migfsm extract-driver drivers/vfio/pci/mlx5 --spec Specs/vfio-v2.fsm > mlx5.driver
+            """,
+        positionals: [.init("PATH", "a driver's folder, a C file, or a patch (.patch, .diff)", repeats: true)],
+        options: [.value("--spec", "SPEC", "the spec file (.fsm) (required)")],
+        run: { arguments, output in
+            guard let specPath = arguments["--spec"] else {
+                output.error("migfsm extract-driver: error: missing '--spec SPEC'\nhint: run 'migfsm extract-driver --help'")
+                return .usage
+            }
+            guard let model = load(specPath, &output) else { return .failure }
+            let sources = DriverSources.read(arguments.positionals)
+            for error in sources.errors { output.error(error.rendered) }
+            var drivers: [DriverModel] = []
+            for code in sources.groups {
+                var names = CNames(model: model, path: code.files.first?.path ?? "")
+                for file in code.files { _ = names.declareEnums(file.tokens, source: file.source) }
+                drivers += DriverModel.extract(code, names: names)
+            }
+            guard drivers.count == 1, let driver = drivers.first else {
+                let place = arguments.positionals.first ?? ""
+                if drivers.isEmpty {
+                    output.error("\(place): error: no migration driver: no '.migration_set_state = ...' op and no step function")
+                } else {
+                    output.error("\(place): error: \(drivers.count) drivers (\(drivers.map(\.name).joined(separator: ", "))); give one driver's folder")
+                }
                 return .failure
             }
-            output.standardOutput += audit.rendered
-            return audit.passes ? .success : .failure
+            for note in driver.notes { output.error(note.rendered) }
+            output.standardOutput += driver.driverFile
+            return sources.errors.isEmpty ? .success : .failure
         })
 }
