@@ -56,6 +56,38 @@ final class JSONSchemaTests: XCTestCase {
         XCTAssert(broken.out.contains("\"location\": {\n        \"file\": \"\(folder.file("broken.fsm"))\",\n        \"line\": 9,"), broken.out)
     }
 
+    /// import-c on the fixtures (a lookup as written, tables only, a 5-state
+    /// file) and on the real 6.12 vfio_main.c.
+    func testImportCJSON() throws {
+        let files = ["vfio-main-8-state.c", "vfio-main-no-skip-loop.c", "vfio-5-state.c"]
+            .map { Repository.path("Tests/Fixtures/import/" + $0) } + [Repository.path("Generated/C/vfio_mig_fsm.h")]
+        for file in files {
+            let result = runCLI("import-c", file, "--spec", spec, "--json")
+            XCTAssertNotEqual(result.status, .usage, result.err)
+            XCTAssert(result.out.hasPrefix("{\n  \"formatVersion\": 1,\n"), result.out)
+            assertValid(result.out, schema: "import-c.schema.json")
+        }
+        let kernel = runCLI("import-c", try KernelTree.path("drivers/vfio/vfio_main.c"), "--spec", spec, "--json")
+        XCTAssertEqual(kernel.status, .success, kernel.out)
+        assertValid(kernel.out, schema: "import-c.schema.json")
+    }
+
+    /// audit-driver on every driver fixture and on every upstream 6.12
+    /// migration driver folder together.
+    func testAuditDriverJSON() throws {
+        let fixtures = runCLI("audit-driver", Repository.path("Tests/Fixtures/import/drivers"), "--spec", spec, "--json")
+        XCTAssertNotEqual(fixtures.status, .usage, fixtures.err)
+        assertValid(fixtures.out, schema: "audit-driver.schema.json")
+        let folders = try ["drivers/vfio/pci/mlx5", "drivers/vfio/pci/hisilicon", "drivers/vfio/pci/pds",
+                           "drivers/vfio/pci/qat", "samples/vfio-mdev"].map(KernelTree.path)
+        let kernel = runCLI(["audit-driver"] + folders + ["--spec", spec, "--json"])
+        XCTAssertEqual(kernel.status, .failure, "qat drops a result")
+        assertValid(kernel.out, schema: "audit-driver.schema.json")
+        let document = try JSONNode.parse(kernel.out)
+        XCTAssertEqual(document["formatVersion"], .number(1, integer: true))
+        XCTAssertEqual(document["passes"], .bool(false))
+    }
+
     func testOutputFormatUsage() {
         XCTAssertEqual(runCLI("check", spec, "--json", "--format", "sarif").status, .usage)
         XCTAssertEqual(runCLI("check", spec, "--format", "xml").status, .usage)

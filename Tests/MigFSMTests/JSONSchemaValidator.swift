@@ -39,6 +39,12 @@ indirect enum JSONNode: Equatable, CustomStringConvertible {
         }
     }
 
+    /// The element at `index` of an array, or nil.
+    subscript(index: Int) -> JSONNode? {
+        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
+
     subscript(key: String) -> JSONNode? {
         if case .object(let members) = self { return members.first { $0.0 == key }?.1 }
         return nil
@@ -191,11 +197,14 @@ struct JSONNodeParser {
 /// SARIF 2.1.0 schema writes it): `type`, `enum`, `const`, `properties`,
 /// `required`, `additionalProperties`, `items`, `minItems`, `maxItems`,
 /// `uniqueItems`, `minimum`, `maximum`, `minLength`, `pattern`, `anyOf`,
-/// `oneOf`, `allOf`, `$ref` to `#/...`, plus the annotations (`title`,
+/// `oneOf`, `allOf`, `$ref` to `#/...` and to `OTHER.schema.json#/...` (a
+/// schema of `documents`, as `schemas/` holds them), plus the annotations (`title`,
 /// `description`, `default`, `format`...). Any other keyword is an error,
 /// so a schema cannot rely on a rule this validator would skip.
 struct JSONSchemaValidator {
     let root: JSONNode
+    /// Other schemas a `$ref` may name, by file name.
+    var documents: [String: JSONNode] = [:]
 
     static let annotations: Set<String> = [
         "$schema", "$id", "id", "title", "description", "default", "format", "$comment", "examples", "$defs", "definitions",
@@ -204,19 +213,29 @@ struct JSONSchemaValidator {
     /// Every violation of `instance`, as `JSON-pointer: what`.
     func errors(_ instance: JSONNode) -> [String] {
         var errors: [String] = []
-        validate(instance, against: root, at: "", depth: 0, into: &errors)
+        validate(instance, against: root, at: "", depth: 0, document: root, into: &errors)
         return errors
     }
 
-    func resolve(_ reference: String) -> JSONNode? {
-        guard reference.hasPrefix("#") else { return nil }
-        var node = root
-        for part in reference.dropFirst().split(separator: "/") {
+    /// The schema `reference` names, and the document it is in (against
+    /// which the `#/...` references inside it resolve).
+    func resolve(_ reference: String, in document: JSONNode) -> (node: JSONNode, document: JSONNode)? {
+        guard let hash = reference.firstIndex(of: "#") else { return nil }
+        let file = String(reference[..<hash])
+        let base: JSONNode
+        if file.isEmpty {
+            base = document
+        } else {
+            guard let other = documents[file] else { return nil }
+            base = other
+        }
+        var node = base
+        for part in reference[reference.index(after: hash)...].split(separator: "/") {
             let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
             guard let next = node[key] else { return nil }
             node = next
         }
-        return node
+        return (node, base)
     }
 
     static func typeName(_ node: JSONNode) -> String {
@@ -230,7 +249,8 @@ struct JSONSchemaValidator {
         }
     }
 
-    func validate(_ instance: JSONNode, against schema: JSONNode, at pointer: String, depth: Int, into errors: inout [String]) {
+    func validate(_ instance: JSONNode, against schema: JSONNode, at pointer: String, depth: Int,
+                  document: JSONNode, into errors: inout [String]) {
         guard depth < 100 else { errors.append("\(pointer): schema nested too deep"); return }
         if case .bool(let allowed) = schema {
             if !allowed { errors.append("\(pointer): no value is allowed here") }
@@ -245,11 +265,11 @@ struct JSONSchemaValidator {
             case _ where Self.annotations.contains(keyword):
                 continue
             case "$ref":
-                guard case .string(let reference) = value, let target = resolve(reference) else {
+                guard case .string(let reference) = value, let target = resolve(reference, in: document) else {
                     errors.append("\(pointer): unresolvable $ref \(value)")
                     continue
                 }
-                validate(instance, against: target, at: pointer, depth: depth + 1, into: &errors)
+                validate(instance, against: target.node, at: pointer, depth: depth + 1, document: target.document, into: &errors)
             case "type":
                 let allowed: [String]
                 switch value {
@@ -271,7 +291,7 @@ struct JSONSchemaValidator {
                 guard case .object(let members) = instance else { continue }
                 for (name, propertySchema) in properties {
                     if let member = members.first(where: { $0.0 == name }) {
-                        validate(member.1, against: propertySchema, at: pointer + "/" + name, depth: depth + 1, into: &errors)
+                        validate(member.1, against: propertySchema, at: pointer + "/" + name, depth: depth + 1, document: document, into: &errors)
                     }
                 }
             case "required":
@@ -289,13 +309,13 @@ struct JSONSchemaValidator {
                     if case .bool(false) = value {
                         errors.append("\(pointer): has \(name), which the schema does not allow")
                     } else {
-                        validate(member, against: value, at: pointer + "/" + name, depth: depth + 1, into: &errors)
+                        validate(member, against: value, at: pointer + "/" + name, depth: depth + 1, document: document, into: &errors)
                     }
                 }
             case "items":
                 guard case .array(let items) = instance else { continue }
                 for (offset, item) in items.enumerated() {
-                    validate(item, against: value, at: pointer + "/\(offset)", depth: depth + 1, into: &errors)
+                    validate(item, against: value, at: pointer + "/\(offset)", depth: depth + 1, document: document, into: &errors)
                 }
             case "minItems", "maxItems", "uniqueItems":
                 guard case .array(let items) = instance else { continue }
@@ -331,7 +351,7 @@ struct JSONSchemaValidator {
                 var failures: [[String]] = []
                 for branch in branches {
                     var branchErrors: [String] = []
-                    validate(instance, against: branch, at: pointer, depth: depth + 1, into: &branchErrors)
+                    validate(instance, against: branch, at: pointer, depth: depth + 1, document: document, into: &branchErrors)
                     failures.append(branchErrors)
                 }
                 let passing = failures.filter(\.isEmpty).count
@@ -356,8 +376,14 @@ struct JSONSchemaValidator {
 /// test with every violation.
 func assertValid(_ json: String, schema name: String, file: StaticString = #filePath, line: UInt = #line) {
     do {
-        let schemaText = try String(contentsOfFile: Repository.path("schemas/" + name), encoding: .utf8)
-        let validator = JSONSchemaValidator(root: try JSONNode.parse(schemaText))
+        func schema(_ file: String) throws -> JSONNode {
+            try JSONNode.parse(String(contentsOfFile: Repository.path("schemas/" + file), encoding: .utf8))
+        }
+        var validator = JSONSchemaValidator(root: try schema(name))
+        for file in try FileManager.default.contentsOfDirectory(atPath: Repository.path("schemas"))
+        where file.hasSuffix(".schema.json") && file != name {
+            validator.documents[file] = try schema(file)
+        }
         let errors = validator.errors(try JSONNode.parse(json))
         XCTAssert(errors.isEmpty, "\(name): " + errors.prefix(20).joined(separator: "\n"), file: file, line: line)
     } catch {

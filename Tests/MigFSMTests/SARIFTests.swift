@@ -119,4 +119,46 @@ final class SARIFTests: XCTestCase {
     func testPercentEncoding() {
         XCTAssertEqual(SARIFLog.percentEncoded("a b/ü%.c"), "a%20b/%C3%BC%25.c")
     }
+
+    /// audit-driver on the real 6.12 drivers: one result per finding, qat's
+    /// dropped result an error at main.c:407 with its trace, every rule known.
+    func testAuditDriverSARIF() throws {
+        let folders = try ["drivers/vfio/pci/mlx5", "drivers/vfio/pci/pds", "drivers/vfio/pci/qat"].map(KernelTree.path)
+        let result = runCLI(["audit-driver"] + folders + ["--spec", spec, "--format", "sarif"])
+        XCTAssertEqual(result.status, .failure)
+        assertValid(result.out, schema: "sarif-2.1.0.schema.json")
+        let audit = DriverAudit.run(paths: folders, model: Repository.vfio)
+        let document = try JSONNode.parse(result.out)
+        guard case .array(let runs)? = document["runs"], case .array(let results)? = runs.first?["results"],
+              case .array(let rules)? = runs.first?["tool"]?["driver"]?["rules"] else { return XCTFail(result.out) }
+        XCTAssertEqual(results.count, audit.findings.count)
+        let known = Set(FindingRule.auditRules.map(\.id))
+        XCTAssert(rules.allSatisfy { rule in
+            if case .string(let id)? = rule["id"] { return known.contains(id) } else { return false }
+        }, "a finding kind without a rule in FindingRule.auditRules")
+        let dropped = results.filter { $0["ruleId"] == .string("dropped-result") }
+        XCTAssertEqual(dropped.count, 1)
+        XCTAssertEqual(dropped.first?["level"], .string("error"))
+        let region = dropped.first?["locations"]?[0]?["physicalLocation"]?["region"]
+        XCTAssertEqual(region?["startLine"], .number(407, integer: true))
+        XCTAssertEqual(region?["startColumn"], .number(3, integer: true))
+    }
+
+    /// import-c on a vfio_main.c without the guard: every hanging request
+    /// is an error result at the skip loop.
+    func testImportCSARIFPlacesHangsAtTheLoop() throws {
+        let file = Repository.path("Tests/Fixtures/import/vfio-main-8-state.c")
+        let result = runCLI("import-c", file, "--spec", spec, "--format", "sarif")
+        XCTAssertEqual(result.status, .failure)
+        assertValid(result.out, schema: "sarif-2.1.0.schema.json")
+        let document = try JSONNode.parse(result.out)
+        guard case .array(let runs)? = document["runs"], case .array(let results)? = runs.first?["results"] else {
+            return XCTFail(result.out)
+        }
+        XCTAssertEqual(results.count, 3)
+        XCTAssert(results.allSatisfy { $0["ruleId"] == .string("kernel-lookup") && $0["level"] == .string("error") })
+        XCTAssert(results.allSatisfy {
+            $0["locations"]?[0]?["physicalLocation"]?["region"]?["startLine"] == .number(170, integer: true)
+        })
+    }
 }

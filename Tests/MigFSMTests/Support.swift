@@ -36,6 +36,11 @@ extension MigrationProtocol {
 
 /// Runs the CLI in-process.
 func runCLI(_ arguments: String...) -> (status: ExitStatus, out: String, err: String) {
+    runCLI(arguments)
+}
+
+/// Runs the CLI in-process with an argument list built at run time.
+func runCLI(_ arguments: [String]) -> (status: ExitStatus, out: String, err: String) {
     var output = CommandOutput()
     let status = CommandLineTool.run(arguments, output: &output)
     return (status, output.standardOutput, output.standardError)
