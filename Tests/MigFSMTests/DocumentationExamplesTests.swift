@@ -17,9 +17,12 @@ import XCTest
 /// scratch copy of the repository (so examples that write files change
 /// nothing); the lines up to the next command are its standard output and
 /// error, interleaved as a terminal shows them. A line `[...]` stands for
-/// any number of lines. `console kernel` runs the block in the real 6.12
-/// kernel tree instead (skipped when it is absent). Blocks with any other
-/// info string, and indented blocks, are illustrations and are not run.
+/// any number of lines. In a `console kernel` block the scratch copy also
+/// has the real 6.12 kernel tree's `drivers/`, `samples/` and `include/`
+/// (so `migfsm audit-driver drivers/vfio/pci/qat --spec Specs/vfio-v2.fsm`
+/// reads the upstream driver); such blocks are skipped when the tree is
+/// absent. Blocks with any other info string, and indented blocks, are
+/// illustrations and are not run.
 final class DocumentationExamplesTests: XCTestCase {
     /// One command of an example, with where it is written.
     struct Example {
@@ -84,12 +87,19 @@ final class DocumentationExamplesTests: XCTestCase {
         XCTAssertFalse(Self.matches(["a"], ["a", "b"]))
     }
 
-    /// A copy of the repository's tracked inputs, so examples may write.
-    static func scratchCopy() throws -> String {
+    /// A copy of the repository's tracked inputs, so examples may write;
+    /// with `kernel`, the kernel tree's folders beside them (links).
+    static func scratchCopy(kernel: URL?) throws -> String {
         let folder = try ChildProcess.temporaryFolder("docs")
         let entries = try FileManager.default.contentsOfDirectory(atPath: Repository.root.path)
         for entry in entries where !entry.hasPrefix(".build") && entry != ".git" && entry != "fuzz" {
             try FileManager.default.copyItem(atPath: Repository.path(entry), toPath: folder + "/" + entry)
+        }
+        if let kernel {
+            for entry in ["drivers", "samples", "include"] {
+                try FileManager.default.createSymbolicLink(
+                    atPath: folder + "/" + entry, withDestinationPath: kernel.appendingPathComponent(entry).path)
+            }
         }
         return folder
     }
@@ -98,22 +108,22 @@ final class DocumentationExamplesTests: XCTestCase {
         let migfsm = try ChildProcess.migfsm()
         let bin = URL(fileURLWithPath: migfsm).deletingLastPathComponent().path
         let examples = try pages.flatMap(Self.examples(in:))
-        let scratch = try Self.scratchCopy()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let kernel = examples.contains(where: \.inKernelTree) ? KernelTree.root : nil
+        let scratch = try Self.scratchCopy(kernel: kernel)
+        defer {
+            // The links first, by unlink(2), so removing the copy can never
+            // reach into the kernel tree.
+            for entry in ["drivers", "samples", "include"] { unlink(scratch + "/" + entry) }
+            try? FileManager.default.removeItem(atPath: scratch)
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = bin + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["LC_ALL"] = "C"
         environment["COLUMNS"] = "80"
         var ran = 0
         for example in examples {
-            let folder: String
-            if example.inKernelTree {
-                guard let root = KernelTree.root else { continue }
-                folder = root.path
-            } else {
-                folder = scratch
-            }
-            let result = try ChildProcess.shell("exec 2>&1; " + example.command, in: folder, environment: environment)
+            if example.inKernelTree && kernel == nil { continue }
+            let result = try ChildProcess.shell("exec 2>&1; " + example.command, in: scratch, environment: environment)
             ran += 1
             var actual = result.out.components(separatedBy: "\n")
             if actual.last == "" { actual.removeLast() }
