@@ -1,5 +1,6 @@
 import XCTest
 @testable import MigFSM
+import MigFSMTestSupport
 
 /// Pathological inputs give the right answer (the benchmark `migfsm-bench
 /// robustness` times them): huge specs, cycles everywhere, long lines, deep

@@ -1,7 +1,8 @@
 import Foundation
 import MigFSM
+import MigFSMTestSupport
 
-/// Issue 7: import-c and audit-driver on large C files.
+/// import-c and audit-driver on large C files.
 enum ImportBenchmarks {
     static var all: [Benchmark] {
         let model = try! SpecReader.read(text: SpecBenchmarks.vfioText(), path: "Specs/vfio-v2.fsm")
@@ -29,7 +30,7 @@ enum ImportBenchmarks {
             },
             Benchmark("audit-driver: \(lines)-line C file", runs: 5) {
                 let path = NSTemporaryDirectory() + "migfsm-bench-driver.c"
-                FileManager.default.createFile(atPath: path, contents: Data(driver))
+                try! Data(driver).write(to: URL(fileURLWithPath: path))
                 let audit = try! DriverAudit.load(path: path, model: model, features: features)
                 return "\(audit.handled.count) arcs, \(audit.missing.count) missing"
             },

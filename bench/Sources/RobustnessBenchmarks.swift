@@ -1,7 +1,8 @@
 import Foundation
 import MigFSM
+import MigFSMTestSupport
 
-/// Issue 9: the pathological inputs of the Robustness tests, timed; each
+/// The pathological inputs of the Robustness tests, timed; each
 /// case's note names the bound (README) its median must stay under.
 enum RobustnessBenchmarks {
     static func vfio() -> MigrationProtocol {

@@ -1,3 +1,5 @@
+import MigFSM
+
 /// Hostile inputs of every reader, built in memory: the cases of the
 /// Robustness tests (which check the results) and of `migfsm-bench` (which
 /// times them). Every builder is deterministic.
