@@ -39,18 +39,21 @@ enum ChildProcess {
     }
 
     /// Runs `/bin/sh -c script` with `arguments` as `$1...`, in `directory`,
-    /// with `environment` (default: this process's).
+    /// with `environment` (default: this process's). With `standardOutput`,
+    /// the child writes there instead of into a pipe read here (`out` is
+    /// then empty).
     static func shell(_ script: String, _ arguments: [String] = [], in directory: String? = nil,
-                      environment: [String: String]? = nil) throws -> Result {
+                      environment: [String: String]? = nil, standardOutput: FileHandle? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script, "sh"] + arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
+        process.standardOutput = standardOutput ?? out
         process.standardError = err
         try process.run()
+        if standardOutput != nil { try out.fileHandleForWriting.close() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
