@@ -15,7 +15,9 @@ public enum ReviewFiles {
     /// The proposals beside the spec (`Specs/proposals/*.fsm` for
     /// `Specs/vfio-v2.fsm`), sorted by name. A proposal with errors is an
     /// error: the diff would say nothing true.
+    /// A spec read from standard input has no folder, so no proposals.
     public static func proposals(of model: MigrationProtocol, sourceLabel: String) throws(GenerateError) -> [GeneratedFile] {
+        if model.sourcePath == SourceText.standardInputName { return [] }
         let directory = (model.sourcePath as NSString).deletingLastPathComponent
         let labelDirectory = (sourceLabel as NSString).deletingLastPathComponent
         let folder = directory.isEmpty ? "proposals" : directory + "/proposals"

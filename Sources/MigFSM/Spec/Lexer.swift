@@ -33,13 +33,13 @@ public struct Lexer {
 
         while index < end {
             let byte = bytes[index]
-            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == 0x0D {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
                 index += 1
                 continue
             }
             if byte == UInt8(ascii: "#") {
                 var text = Substring(decoding: bytes[(index + 1)..<end], as: UTF8.self)
-                while text.last == " " || text.last == "\t" || text.last == "\r" {
+                while text.last == " " || text.last == "\t" {
                     text = text.dropLast()
                 }
                 result.comment = String(text)
