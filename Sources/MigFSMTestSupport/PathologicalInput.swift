@@ -51,6 +51,27 @@ public enum PathologicalInput {
         denseSpec(arcs: (states - 1) * (states - 2)).text
     }
 
+    /// A spec with `features` optional features (none mandatory), so every
+    /// one of the 2^features combinations is a valid feature set: state
+    /// `S<i>` needs feature `F<i>` and hangs off `RUNNING` both ways (a
+    /// star), so each set sees a different graph.
+    public static func featureSpec(features: Int) -> String {
+        precondition((1...32).contains(features))
+        var lines = ["protocol features\n", "state ERROR = 0 error\n", "state RUNNING = 1 reset\n"]
+        for index in 0..<features {
+            lines.append("feature F\(index) = 1 << \(index)\n")
+            lines.append("state S\(index) = \(index + 2) needs F\(index)\n")
+            lines.append("RUNNING -> S\(index)\nS\(index) -> RUNNING\n")
+        }
+        return lines.joined()
+    }
+
+    /// A spec whose three states have the values 0, 1 and `largest`: the
+    /// value range is far larger than the spec.
+    public static func sparseSpec(largest: UInt32) -> String {
+        "protocol sparse\nstate ERROR = 0 error\nstate A = 1 reset\nstate B = \(largest)\nA -> B\nB -> A\n"
+    }
+
     /// One line of `bytes` bytes: a `group` statement listing the states of
     /// `ringSpec` over and over, which the validator reports once per
     /// repeated member, plus a comment line as long.

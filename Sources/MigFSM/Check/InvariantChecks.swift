@@ -2,7 +2,7 @@ extension Checker {
     /// The check of one spec invariant, named as the spec writes it.
     static func invariantCheck(_ invariant: Invariant, _ paths: ProtocolPaths) -> CheckResult {
         let model = paths.model
-        var findings: [CheckResult.Finding] = []
+        var findings = FindingList()
         let name: String
         let summary: String
         switch invariant.kind {
@@ -13,13 +13,33 @@ extension Checker {
             summary = reading == .literal
                 ? "no path has a member inside it"
                 : "members are inside a path only when it stays in the group"
+            // Per requested state, on its next-state tree: the first member
+            // inside each walk, and whether the whole walk is in the group.
+            let count = model.states.count
+            var firstInside = [Int32](repeating: -1, count: count)
+            var allMembers = [Bool](repeating: false, count: count)
             for table in paths.tables {
-                for path in table.combinationPaths {
-                    let interior = path.dropFirst().dropLast().filter { members.contains($0) }
-                    guard let first = interior.first else { continue }
-                    if reading == .contained && path.allSatisfy({ members.contains($0) }) { continue }
-                    findings.append(.init(features: table.features,
-                        "\(model.describe(path: path)) has \(model.states[first].name) inside it"))
+                let trees = table.supportedStates.map { NextStateTree(table, target: $0) }
+                var inside = RequestMatrix<Int32>(count: count, fill: -1)
+                for tree in trees {
+                    firstInside[tree.target] = -1
+                    allMembers[tree.target] = members.contains(tree.target)
+                    for state in tree.rootFirst.dropFirst() {
+                        guard let next = tree.parent(of: state) else { continue }
+                        firstInside[state] = next != tree.target && members.contains(next) ? Int32(next) : firstInside[next]
+                        allMembers[state] = members.contains(state) && allMembers[next]
+                        if firstInside[state] >= 0 && !(reading == .contained && allMembers[state]) {
+                            inside[state, tree.target] = firstInside[state]
+                        }
+                    }
+                }
+                let byTarget = Dictionary(uniqueKeysWithValues: trees.map { ($0.target, $0) })
+                for from in table.supportedStates {
+                    for to in table.supportedStates where inside[from, to] >= 0 {
+                        guard let walk = byTarget[to]?.walk(from: from, limit: count + 1) else { continue }
+                        findings.append(.init(features: table.features,
+                            "\(model.describe(path: walk)) has \(model.states[Int(inside[from, to])].name) inside it"))
+                    }
                 }
             }
         case .refused(let arc):

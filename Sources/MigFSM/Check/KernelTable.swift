@@ -84,6 +84,13 @@ public struct KernelTable: Sendable {
         case cycle(visited: [UInt32])
     }
 
+    /// An outcome without the entries read: what a proof compares.
+    public enum Verdict: Hashable, Sendable {
+        case next(UInt32)
+        case refused
+        case cycle
+    }
+
     /// The two skip loops real kernels have had.
     public enum SkipLoop: String, Hashable, Sendable, CaseIterable {
         /// `while (*next_fsm != VFIO_DEVICE_STATE_ERROR && mask not within
@@ -116,6 +123,30 @@ public struct KernelTable: Sendable {
         return next == errorValue ? .refused(visited: visited) : .next(next, visited: visited)
     }
 
+    /// `lookup` or `generatedLookup` without recording the entries read,
+    /// for proofs that make millions of lookups: `supported[v]` says
+    /// whether value `v` (below `size`) is supported with the flags looked
+    /// up with, and `guarded` whether the skip loop stops at the error
+    /// state. A loop that reads more than `size` entries has come back to
+    /// one: `.cycle`.
+    func verdict(current: UInt32, requested: UInt32, supported: [Bool], guarded: Bool) -> Verdict {
+        guard Int(current) < size, Int(requested) < size,
+              supported[Int(current)], supported[Int(requested)] else { return .refused }
+        var next = entries[Int(current) * size + Int(requested)]
+        var steps = 0
+        while !(guarded && next == errorValue) && !supported[Int(next)] {
+            steps += 1
+            if steps > size { return .cycle }
+            next = entries[Int(next) * size + Int(requested)]
+        }
+        return next == errorValue ? .refused : .next(next)
+    }
+
+    /// Per value below `size`: whether a device with `flags` supports it.
+    func supportedValues(flags: UInt32) -> [Bool] {
+        masks.map { $0 & flags == $0 }
+    }
+
     /// migfsm's emitted lookup: refuses flags that are not a valid feature
     /// set, and stops skipping at the error state, so it ends for every
     /// input by construction (at most `size` entries are read).
@@ -133,5 +164,16 @@ public struct KernelTable: Sendable {
             visited.append(next)
         }
         return next == errorValue ? .refused(visited: visited) : .next(next, visited: visited)
+    }
+}
+
+extension KernelTable.Outcome {
+    /// The outcome without the entries read.
+    public var verdict: KernelTable.Verdict {
+        switch self {
+        case .next(let value, _): return .next(value)
+        case .refused: return .refused
+        case .cycle: return .cycle
+        }
     }
 }

@@ -165,6 +165,36 @@ public struct PathTable: Sendable {
         return path
     }
 
+    /// A shortest allowed path from `current` to `requested` whose first
+    /// step is the table's next state, as the breadth-first searches find
+    /// it (which may differ from the walk along next[][] when the table is
+    /// inconsistent); `nil` where refused.
+    public func searchedPath(from current: StateID, to requested: StateID) -> [StateID]? {
+        guard let first = nextState(from: current, to: requested), let length = length(from: current, to: requested),
+              current != requested else { return nil }
+        let values = model.states.map(\.value)
+        var trees = [ShortestPathTree(graph: graph, source: current, mode: .outside, values: values)]
+        let group = graph.ruledGroup[current]
+        if group >= 0 && graph.groupIsContained[Int(group)] {
+            trees.append(ShortestPathTree(graph: graph, source: current, mode: .inside(group: group), values: values))
+        }
+        let tree = trees.first { $0.distance[requested] == Int32(length) && $0.firstSteps(to: requested).contains(first) }
+        return tree?.path(to: requested, first: first)
+    }
+
+    /// How many served requests walk more than one arc: the number of
+    /// `combinationPaths`, without building them.
+    public var combinationCount: Int {
+        var total = 0
+        let states = supportedStates
+        for from in states {
+            for to in states where to != from {
+                if let length = length(from: from, to: to), length > 1 { total += 1 }
+            }
+        }
+        return total
+    }
+
     /// The supported states, by uAPI value.
     public var supportedStates: [StateID] {
         model.statesByValue.filter { graph.isSupported[$0] }
