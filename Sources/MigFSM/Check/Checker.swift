@@ -17,11 +17,12 @@ public enum Checker {
 
     public static func check(_ paths: ProtocolPaths) -> CheckReport {
         let required = paths.tables.map(\.requiredArcs)
+        let walks = walkChecks(paths)
         var results: [CheckResult] = [
             tieCheck(paths),
             requiredArcsCheck(paths, required: required),
-            pathConsistencyCheck(paths),
-            sessionSafetyCheck(paths),
+            walks.pathConsistency,
+            walks.sessionSafety,
         ]
         results += kernelLookupChecks(paths, required: required)
         results.append(groupReadingCheck(paths))

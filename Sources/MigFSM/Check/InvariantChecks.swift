@@ -19,24 +19,24 @@ extension Checker {
             var firstInside = [Int32](repeating: -1, count: count)
             var allMembers = [Bool](repeating: false, count: count)
             for table in paths.tables {
-                let trees = table.supportedStates.map { NextStateTree(table, target: $0) }
+                let forest = NextStateForest(table)
                 var inside = RequestMatrix<Int32>(count: count, fill: -1)
-                for tree in trees {
-                    firstInside[tree.target] = -1
-                    allMembers[tree.target] = members.contains(tree.target)
-                    for state in tree.rootFirst.dropFirst() {
-                        guard let next = tree.parent(of: state) else { continue }
-                        firstInside[state] = next != tree.target && members.contains(next) ? Int32(next) : firstInside[next]
+                for target in table.supportedStates {
+                    firstInside[target] = -1
+                    allMembers[target] = members.contains(target)
+                    for node in forest.rootFirst(toward: target).dropFirst() {
+                        let state = Int(node)
+                        guard let next = forest.parent(of: state, toward: target) else { continue }
+                        firstInside[state] = next != target && members.contains(next) ? Int32(next) : firstInside[next]
                         allMembers[state] = members.contains(state) && allMembers[next]
                         if firstInside[state] >= 0 && !(reading == .contained && allMembers[state]) {
-                            inside[state, tree.target] = firstInside[state]
+                            inside[state, target] = firstInside[state]
                         }
                     }
                 }
-                let byTarget = Dictionary(uniqueKeysWithValues: trees.map { ($0.target, $0) })
                 for from in table.supportedStates {
                     for to in table.supportedStates where inside[from, to] >= 0 {
-                        guard let walk = byTarget[to]?.walk(from: from, limit: count + 1) else { continue }
+                        let walk = forest.walk(from: from, toward: to, limit: count + 1)
                         findings.append(.init(features: table.features,
                             "\(model.describe(path: walk)) has \(model.states[Int(inside[from, to])].name) inside it"))
                     }

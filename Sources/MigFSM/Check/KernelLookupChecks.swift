@@ -23,23 +23,23 @@ extension Checker {
                 CheckResult(name: $0, verdict: .note, summary: summary, location: location)
             }
         }
-        let guarded = LookupProof(paths, kernel, .kernel(.guarded), required: required)
-        let generated = LookupProof(paths, kernel, .generated, required: required)
+        let proof = LookupProof(paths, kernel, required: required)
+        let lookups = Count.grouped(proof.lookups)
         return [
-            .proven("kernel-lookup", "terminates and agrees with every feature set's paths (\(Count.grouped(guarded.lookups)) lookups)",
-                    findings: guarded.findings),
-            unguardedLoopNote(paths, kernel, required: required),
-            .proven("generated-lookup", "terminates and agrees for every flags value (\(Count.grouped(generated.lookups)) lookups)",
-                    findings: generated.findings),
+            .proven("kernel-lookup", "terminates and agrees with every feature set's paths (\(lookups) lookups)",
+                    findings: proof.findings[.kernel] ?? FindingList()),
+            unguardedLoopNote(paths, proof),
+            .proven("generated-lookup", "terminates and agrees for every flags value (\(lookups) lookups)",
+                    findings: proof.findings[.generated] ?? FindingList()),
         ]
     }
 
     /// What the skip loop without the error guard does with this spec's
     /// table: the requests it never returns from, as a note (the finding
     /// about a given kernel belongs to `import-c` on its vfio_main.c).
-    static func unguardedLoopNote(_ paths: ProtocolPaths, _ kernel: KernelTable, required: [[Arc]]) -> CheckResult {
-        let proof = LookupProof(paths, kernel, .kernel(.unguarded), required: required, only: [.neverEnds])
-        let hangs = proof.findings.count
+    static func unguardedLoopNote(_ paths: ProtocolPaths, _ proof: LookupProof) -> CheckResult {
+        let findings = proof.findings[.unguarded] ?? FindingList()
+        let hangs = findings.count
         let name = "unguarded-kernel-lookup"
         guard hangs > 0 else {
             return CheckResult(name: name, verdict: .holds,
@@ -48,7 +48,7 @@ extension Checker {
         let error = paths.model.states[paths.model.errorState].name
         let summary = "kernels whose skip loop lacks the '!= \(error)' guard hang on "
             + "\(Count.grouped(hangs)) request\(hangs == 1 ? "" : "s") (vfio_mig_get_next_state() never returns)"
-        return CheckResult(name: name, verdict: .note, summary: summary, findings: proof.findings)
+        return CheckResult(name: name, verdict: .note, summary: summary, findings: findings)
     }
 
     /// The flags values to try: every combination of the declared bits.

@@ -13,20 +13,27 @@
 /// a finding.
 struct LookupProof {
     /// Which lookup is proven.
-    enum Lookup {
-        /// `vfio_mig_get_next_state()` with the given skip loop.
-        case kernel(KernelTable.SkipLoop)
+    enum Lookup: CaseIterable {
+        /// `vfio_mig_get_next_state()` as upstream writes it (the skip loop
+        /// stops at the error state).
+        case kernel
+        /// The same without the error guard; only its hangs are findings.
+        case unguarded
         /// The lookup migfsm emits (`KernelTable.generatedLookup`).
         case generated
     }
 
-    /// The findings, and the number of lookups made.
-    var findings = FindingList()
+    /// Per lookup: the findings.
+    var findings: [Lookup: FindingList] = [:]
+    /// The lookups made by each proof.
     var lookups = 0
 
-    /// Proves `lookup`; with `only`, reports only findings of those kinds.
-    init(_ paths: ProtocolPaths, _ kernel: KernelTable, _ lookup: Lookup, required: [[Arc]],
-         only: Set<LookupDivergence.Kind>? = nil) {
+    /// Proves the three lookups in one pass. For a valid feature set the
+    /// emitted lookup gives what the guarded loop gives (it differs only on
+    /// flags the spec does not define), and the unguarded loop differs from
+    /// the guarded one only where that one refuses, so one table walk
+    /// serves all three (the unguarded one is walked again only there).
+    init(_ paths: ProtocolPaths, _ kernel: KernelTable, required: [[Arc]]) {
         let model = paths.model
         var byValue: [UInt32: StateID] = [:]
         for (id, state) in model.states.enumerated() { byValue[state.value] = id }
@@ -46,42 +53,69 @@ struct LookupProof {
         let values: [UInt32] = declared + (firstHole.map { [$0] } ?? []) + [UInt32(kernel.size), UInt32.max]
         let weights = values.map { $0 == firstHole ? holes : 1 }
         let ids = values.map { byValue[$0] ?? -1 }
+        let stateValues = model.states.map(\.value)
         let label = { (value: UInt32) in byValue[value].map { model.states[$0].name } ?? "value \(value)" }
+        var kernelFindings = FindingList(), unguardedFindings = FindingList(), generatedFindings = FindingList()
+        let width = values.count
 
         for flags in Checker.flagValues(model) {
             let features = FeatureSet(rawValue: flags)
-            let table = model.isValid(features) ? paths.table(for: features) : nil
-            var isRequired = RequestMatrix<Bool>(count: table == nil ? 0 : model.states.count, fill: false)
-            if let table, let index = paths.tableIndex[table.features] {
-                for arc in required[index] { isRequired[arc.from, arc.to] = true }
+            let tableIndex = model.isValid(features) ? paths.tableIndex[features] : nil
+            let flagsDefined = tableIndex != nil
+            // What the spec says about every pair of `values`, read from the
+            // table once per flags value: the next state's ID (-1: refused)
+            // and whether the arc to it is required.
+            var expected = [Int32](repeating: -1, count: width * width)
+            var arcRequired = [Bool](repeating: false, count: width * width)
+            if let tableIndex {
+                let table = paths.tables[tableIndex]
+                var isRequired = RequestMatrix<Bool>(count: model.states.count, fill: false)
+                for arc in required[tableIndex] { isRequired[arc.from, arc.to] = true }
+                for i in 0..<width where ids[i] >= 0 {
+                    for j in 0..<width where ids[j] >= 0 {
+                        guard let next = table.nextState(from: ids[i], to: ids[j]) else { continue }
+                        expected[i * width + j] = Int32(next)
+                        arcRequired[i * width + j] = i == j || isRequired[ids[i], next]
+                    }
+                }
             }
             let supported = kernel.supportedValues(flags: flags)
-            for (i, current) in values.enumerated() {
-                for (j, requested) in values.enumerated() {
+            for i in 0..<width {
+                let current = values[i]
+                for j in 0..<width {
+                    let requested = values[j]
                     lookups += 1
-                    let verdict: KernelTable.Verdict
-                    switch lookup {
-                    case .kernel(let loop):
-                        verdict = kernel.verdict(current: current, requested: requested, supported: supported, guarded: loop == .guarded)
-                    case .generated:
-                        verdict = table == nil ? .refused
-                            : kernel.verdict(current: current, requested: requested, supported: supported, guarded: true)
+                    let next = expected[i * width + j]
+                    let guarded = kernel.verdict(current: current, requested: requested, supported: supported, guarded: true)
+                    func kind(_ verdict: KernelTable.Verdict) -> LookupDivergence.Kind? {
+                        LookupDivergence.kind(
+                            of: verdict, flagsDefined: flagsDefined, expected: next >= 0 ? Int(next) : nil,
+                            expectedValue: next >= 0 ? stateValues[Int(next)] : nil,
+                            arcRequired: { arcRequired[i * width + j] })
                     }
-                    let from = ids[i], to = ids[j]
-                    var expected: StateID?
-                    if let table, from >= 0, to >= 0 { expected = table.nextState(from: from, to: to) }
-                    let kind = LookupDivergence.kind(
-                        of: verdict, flagsDefined: table != nil, expected: expected,
-                        expectedValue: expected.map { model.states[$0].value },
-                        arcRequired: { from == to || (expected.map { isRequired[from, $0] } ?? false) })
-                    guard let kind, only?.contains(kind) ?? true else { continue }
-                    let alike = weights[i] * weights[j] - 1
-                    findings.append(alike: alike, Self.finding(
-                        kind, lookup, kernel: kernel, table: table, flags: flags, current: current, requested: requested,
-                        alike: alike, label: label, id: { byValue[$0] }))
+                    func report(_ kind: LookupDivergence.Kind, _ lookup: Lookup, into list: inout FindingList) {
+                        let alike = weights[i] * weights[j] - 1
+                        list.append(alike: alike, Self.finding(
+                            kind, lookup, kernel: kernel, table: tableIndex.map { paths.tables[$0] }, flags: flags,
+                            current: current, requested: requested, alike: alike, label: label, id: { byValue[$0] }))
+                    }
+                    let guardedKind = kind(guarded)
+                    if let guardedKind { report(guardedKind, .kernel, into: &kernelFindings) }
+                    if flagsDefined {
+                        if let guardedKind { report(guardedKind, .generated, into: &generatedFindings) }
+                    } else if let generatedKind = kind(.refused) {
+                        report(generatedKind, .generated, into: &generatedFindings)
+                    }
+                    // Without the guard the walk is the same until it reads
+                    // the error state, where the guarded loop refuses.
+                    if guarded == .cycle || (guarded == .refused
+                        && kernel.verdict(current: current, requested: requested, supported: supported, guarded: false) == .cycle) {
+                        report(.neverEnds, .unguarded, into: &unguardedFindings)
+                    }
                 }
             }
         }
+        findings = [.kernel: kernelFindings, .unguarded: unguardedFindings, .generated: generatedFindings]
     }
 
     /// The finding in words, the lookup run again to record what it read.
@@ -91,7 +125,8 @@ struct LookupProof {
     ) -> CheckResult.Finding {
         let outcome: KernelTable.Outcome
         switch lookup {
-        case .kernel(let loop): outcome = kernel.lookup(flags: flags, current: current, requested: requested, loop: loop)
+        case .kernel: outcome = kernel.lookup(flags: flags, current: current, requested: requested, loop: .guarded)
+        case .unguarded: outcome = kernel.lookup(flags: flags, current: current, requested: requested, loop: .unguarded)
         case .generated: outcome = kernel.generatedLookup(flags: flags, current: current, requested: requested)
         }
         let divergence = LookupDivergence.make(

@@ -19,13 +19,21 @@ extension Checker {
     static func requiredArcsCheck(_ paths: ProtocolPaths, required: [[Arc]]) -> CheckResult {
         let model = paths.model
         var findings = FindingList()
+        let count = model.states.count
         for (table, arcs) in zip(paths.tables, required) {
-            let used = Set(arcs)
-            for arc in table.graph.arcs where !used.contains(arc) {
-                findings.append(.init(features: table.features,
-                    "the contracted arc \(model.describe(arc)) is never used by a path"))
+            var used = RequestMatrix<Bool>(count: count, fill: false)
+            for arc in arcs { used[arc.from, arc.to] = true }
+            var contracted = RequestMatrix<Bool>(count: count, fill: false)
+            for from in table.supportedStates {
+                for to in table.graph.successors(of: from) {
+                    contracted[from, to] = true
+                    if !used[from, to] {
+                        findings.append(.init(features: table.features,
+                            "the contracted arc \(model.describe(Arc(from, to))) is never used by a path"))
+                    }
+                }
             }
-            for arc in arcs where !table.graph.hasArc(arc) {
+            for arc in arcs where !contracted[arc.from, arc.to] {
                 findings.append(.init(features: table.features,
                     "a path uses \(model.describe(arc)), which the full graph does not contract to"))
             }
@@ -34,87 +42,91 @@ extension Checker {
         return .proven("required-arcs", "each feature set's paths use exactly its contracted arcs (\(counts))", findings: findings)
     }
 
+    /// `path-consistency` and `session-safety`, proven in one pass over each
+    /// feature set's `NextStateForest` (built once for both).
+    static func walkChecks(_ paths: ProtocolPaths) -> (pathConsistency: CheckResult, sessionSafety: CheckResult) {
+        var consistency = FindingList()
+        var sessions = FindingList()
+        for table in paths.tables {
+            let forest = NextStateForest(table)
+            pathConsistency(table, forest, into: &consistency)
+            sessionSafety(table, forest, into: &sessions)
+        }
+        return (.proven("path-consistency", "next[][] walks every request along its shortest allowed path", findings: consistency),
+                .proven("session-safety", "only a path's final arc opens a data session", findings: sessions))
+    }
+
     /// `path-consistency`: following next[][] from any state reaches the
     /// requested one within |states| steps, along a shortest path that obeys
     /// the path rule from the first state.
     ///
-    /// Proven once per requested state on its `NextStateTree`, never by
-    /// walking each request: a walk's length is one more than its next
-    /// state's walk, and it obeys the group rule exactly when either no
-    /// ruled member is inside it, or the whole walk stays in one
-    /// `contained` group; both are known for a state once they are known
-    /// for its next state. Time: states squared per feature set.
-    static func pathConsistencyCheck(_ paths: ProtocolPaths) -> CheckResult {
-        let model = paths.model
-        let count = model.states.count
-        var findings = FindingList()
+    /// Proven once per requested state on its tree, never by walking each
+    /// request: a walk's length is one more than its next state's walk, and
+    /// it obeys the group rule exactly when either no ruled member is inside
+    /// it, or the whole walk stays in one `contained` group; both are known
+    /// for a state once they are known for its next state. Time: states
+    /// squared per feature set.
+    static func pathConsistency(_ table: PathTable, _ forest: NextStateForest, into findings: inout FindingList) {
+        let count = table.isSupported.count
+        let graph = table.graph
         // Per state, for the current target: whether a ruled member is
-        // inside its walk, and the ruled group its whole walk stays in (-1:
-        // none).
+        // inside its walk, the ruled group its whole walk stays in (-1:
+        // none), and the number of arcs of its walk.
         var ruledInside = [Bool](repeating: false, count: count)
         var wholeWalkIn = [Int32](repeating: -1, count: count)
-        // Per state: the number of arcs of its walk to the current target.
         var walkLength = [Int32](repeating: 0, count: count)
-        for table in paths.tables {
-            let graph = table.graph
-            let trees = table.supportedStates.map { NextStateTree(table, target: $0) }
-            var verdicts = RequestMatrix<Verdict>(count: count, fill: .consistent)
-            for tree in trees {
-                let target = tree.target
-                for (state, reason) in tree.unreached { verdicts[state, target] = .broken(reason) }
-                wholeWalkIn[target] = graph.ruledGroup[target]
-                ruledInside[target] = false
-                walkLength[target] = 0
-                for state in tree.rootFirst.dropFirst() {
-                    guard let next = tree.parent(of: state) else { continue }
-                    let group = graph.ruledGroup[state]
-                    wholeWalkIn[state] = group >= 0 && wholeWalkIn[next] == group ? group : -1
-                    ruledInside[state] = next != target && (graph.ruledGroup[next] >= 0 || ruledInside[next])
-                    let obeysRule = !ruledInside[state]
-                        || (wholeWalkIn[state] >= 0 && graph.groupIsContained[Int(wholeWalkIn[state])])
-                    walkLength[state] = walkLength[next] + 1
-                    let shortest = table.length(from: state, to: target) == Int(walkLength[state])
-                    if !shortest || !obeysRule { verdicts[state, target] = .inconsistent(obeysRule: obeysRule) }
-                }
+        var verdicts = RequestMatrix<Verdict>(count: count, fill: .consistent)
+        for entry in forest.unreached { verdicts[entry.state, entry.target] = .broken(entry.reason) }
+        for target in table.supportedStates {
+            wholeWalkIn[target] = graph.ruledGroup[target]
+            ruledInside[target] = false
+            walkLength[target] = 0
+            for node in forest.rootFirst(toward: target).dropFirst() {
+                let state = Int(node)
+                guard let next = forest.parent(of: state, toward: target) else { continue }
+                let group = graph.ruledGroup[state]
+                wholeWalkIn[state] = group >= 0 && wholeWalkIn[next] == group ? group : -1
+                ruledInside[state] = next != target && (graph.ruledGroup[next] >= 0 || ruledInside[next])
+                let obeysRule = !ruledInside[state]
+                    || (wholeWalkIn[state] >= 0 && graph.groupIsContained[Int(wholeWalkIn[state])])
+                walkLength[state] = walkLength[next] + 1
+                let shortest = table.length(from: state, to: target) == Int(walkLength[state])
+                if !shortest || !obeysRule { verdicts[state, target] = .inconsistent(obeysRule: obeysRule) }
             }
-            let byTarget = Dictionary(uniqueKeysWithValues: trees.map { ($0.target, $0) })
-            for from in table.supportedStates {
-                for to in table.supportedStates where to != from {
-                    guard let tree = byTarget[to] else { continue }
-                    switch verdicts[from, to] {
-                    case .consistent: continue
-                    case .broken(let reason): findings.append(brokenWalk(table, tree, from, reason))
-                    case .inconsistent(let obeysRule): findings.append(inconsistentWalk(table, tree, from, obeysRule: obeysRule))
-                    }
+        }
+        for from in table.supportedStates {
+            for to in table.supportedStates where to != from {
+                switch verdicts[from, to] {
+                case .consistent: continue
+                case .broken(let reason): findings.append(brokenWalk(table, forest, from, to, reason))
+                case .inconsistent(let obeysRule): findings.append(inconsistentWalk(table, forest, from, to, obeysRule: obeysRule))
                 }
             }
         }
-        return .proven("path-consistency", "next[][] walks every request along its shortest allowed path", findings: findings)
     }
 
     /// What `path-consistency` found for one request.
     private enum Verdict {
         case consistent
-        case broken(NextStateTree.Break)
+        case broken(NextStateForest.Break)
         case inconsistent(obeysRule: Bool)
     }
 
     /// The finding of a walk that never reaches the requested state.
     private static func brokenWalk(
-        _ table: PathTable, _ tree: NextStateTree, _ state: StateID, _ reason: NextStateTree.Break
+        _ table: PathTable, _ forest: NextStateForest, _ state: StateID, _ target: StateID, _ reason: NextStateForest.Break
     ) -> CheckResult.Finding {
         let model = table.model
         let count = model.states.count
-        let request = model.describe(Arc(state, tree.target))
+        let request = model.describe(Arc(state, target))
+        let walk = forest.walk(from: state, toward: target, limit: count + 1)
         switch reason {
         case .refusedAt(let stuck):
-            let walk = tree.walk(from: state, limit: count + 1)
             return .init(features: table.features,
                 "\(request): the walk \(model.describe(path: walk)) is refused midway, at \(model.states[stuck].name)")
         case .cycleAt:
-            let walk = tree.walk(from: state, limit: count + 1)
             return .init(features: table.features,
-                "\(request): the walk \(model.describe(path: walk)) does not reach \(model.states[tree.target].name) within \(count) steps")
+                "\(request): the walk \(model.describe(path: walk)) does not reach \(model.states[target].name) within \(count) steps")
         }
     }
 
@@ -122,12 +134,12 @@ extension Checker {
     /// that is not shortest or breaks the group rule, with the path the
     /// breadth-first search found for the request.
     private static func inconsistentWalk(
-        _ table: PathTable, _ tree: NextStateTree, _ state: StateID, obeysRule: Bool
+        _ table: PathTable, _ forest: NextStateForest, _ state: StateID, _ target: StateID, obeysRule: Bool
     ) -> CheckResult.Finding {
         let model = table.model
-        let walk = tree.walk(from: state, limit: model.states.count + 1)
-        var message = "\(model.describe(Arc(state, tree.target))): next[][] walks \(model.describe(path: walk))"
-        if let searched = table.searchedPath(from: state, to: tree.target), searched != walk {
+        let walk = forest.walk(from: state, toward: target, limit: model.states.count + 1)
+        var message = "\(model.describe(Arc(state, target))): next[][] walks \(model.describe(path: walk))"
+        if let searched = table.searchedPath(from: state, to: target), searched != walk {
             message += ", the search found \(model.describe(path: searched))"
         }
         if !obeysRule { message += "; the walk breaks the group rule" }
@@ -136,40 +148,37 @@ extension Checker {
 
     /// `session-safety`: no path opens a data session except with its final
     /// arc (the FD is handed back only when the ioctl returns). Proven per
-    /// requested state on its `NextStateTree`: the early arcs of a walk that
-    /// open a session are its first arc's, if that is not its last, and
-    /// those of the walk from the next state.
-    static func sessionSafetyCheck(_ paths: ProtocolPaths) -> CheckResult {
-        let model = paths.model
-        let count = model.states.count
-        var findings = FindingList()
-        for table in paths.tables {
-            let trees = table.supportedStates.map { NextStateTree(table, target: $0) }
-            var early = RequestMatrix<Bool>(count: count, fill: false)
-            // Per state, for the current target: whether its walk opens a
-            // session before the final arc.
-            var opensEarly = [Bool](repeating: false, count: count)
-            for tree in trees {
-                opensEarly[tree.target] = false
-                for state in tree.rootFirst.dropFirst() {
-                    guard let next = tree.parent(of: state) else { continue }
-                    opensEarly[state] = next != tree.target
-                        && (model.opensSession(Arc(state, next)) || opensEarly[next])
-                    early[state, tree.target] = opensEarly[state]
-                }
+    /// requested state on its tree: a walk opens a session early when its
+    /// first arc does and is not its last, or the walk from its next state
+    /// does.
+    static func sessionSafety(_ table: PathTable, _ forest: NextStateForest, into findings: inout FindingList) {
+        let model = table.model
+        let count = table.isSupported.count
+        var early = RequestMatrix<Bool>(count: count, fill: false)
+        // Per state, for the current target: whether its walk opens a
+        // session before the final arc.
+        var opensEarly = [Bool](repeating: false, count: count)
+        let sessionDomains = model.sessionDomains
+        let carriesSession = model.states.map { $0.session != nil }
+        for target in table.supportedStates {
+            opensEarly[target] = false
+            for node in forest.rootFirst(toward: target).dropFirst() {
+                let state = Int(node)
+                guard let next = forest.parent(of: state, toward: target) else { continue }
+                let opens = carriesSession[next] && sessionDomains[state] != sessionDomains[next]
+                opensEarly[state] = next != target && (opens || opensEarly[next])
+                early[state, target] = opensEarly[state]
             }
-            let byTarget = Dictionary(uniqueKeysWithValues: trees.map { ($0.target, $0) })
-            for from in table.supportedStates {
-                for to in table.supportedStates where early[from, to] {
-                    guard let walk = byTarget[to]?.walk(from: from, limit: count + 1) else { continue }
-                    for index in 0..<(walk.count - 2) where model.opensSession(Arc(walk[index], walk[index + 1])) {
-                        findings.append(.init(features: table.features,
-                            "\(model.describe(path: walk)) opens a session at \(model.describe(Arc(walk[index], walk[index + 1]))), before its final arc"))
-                    }
+        }
+        for from in table.supportedStates {
+            for to in table.supportedStates where early[from, to] {
+                let walk = forest.walk(from: from, toward: to, limit: count + 1)
+                for index in 0..<(walk.count - 2) where model.opensSession(Arc(walk[index], walk[index + 1])) {
+                    findings.append(.init(features: table.features,
+                        "\(model.describe(path: walk)) opens a session at \(model.describe(Arc(walk[index], walk[index + 1]))), before its final arc"))
                 }
             }
         }
-        return .proven("session-safety", "only a path's final arc opens a data session", findings: findings)
     }
 
     /// `group-readings`: where the literal and the contained reading of the
@@ -187,41 +196,33 @@ extension Checker {
         var findings = FindingList()
         let count = model.states.count
         for (table, otherTable) in zip(paths.tables, alternative.tables) {
-            let mine = table.supportedStates.map { NextStateTree(table, target: $0) }
-            let theirs = table.supportedStates.map { NextStateTree(otherTable, target: $0) }
+            let mine = NextStateForest(table)
+            let theirs = NextStateForest(otherTable)
             var departs = RequestMatrix<Bool>(count: count, fill: false)
             // Per state, for the current target: whether both walks from it
             // reach the target along the same states.
             var same = [Bool](repeating: false, count: count)
-            var reaches = [Bool](repeating: false, count: count)
-            var theirsReach = [Bool](repeating: false, count: count)
-            for (mine, theirs) in zip(mine, theirs) {
-                let target = mine.target
-                for state in table.supportedStates {
-                    same[state] = false
-                    reaches[state] = false
-                    theirsReach[state] = false
-                }
+            for target in table.supportedStates {
+                for state in table.supportedStates { same[state] = false }
                 same[target] = true
-                for state in mine.rootFirst { reaches[state] = true }
-                for state in theirs.rootFirst { theirsReach[state] = true }
-                for state in mine.rootFirst.dropFirst() {
-                    if let next = mine.parent(of: state), next == theirs.parent(of: state) {
+                for node in mine.rootFirst(toward: target).dropFirst() {
+                    let state = Int(node)
+                    if let next = mine.parent(of: state, toward: target), next == theirs.parent(of: state, toward: target) {
                         same[state] = same[next]
                     }
                 }
                 // A walk that never reaches the target reads as a refusal,
                 // as `path(from:to:)` gives it.
                 for from in table.supportedStates where from != target {
-                    departs[from, target] = !same[from] && (reaches[from] || theirsReach[from])
+                    departs[from, target] = !same[from]
+                        && (mine.reaches(from, toward: target) || theirs.reaches(from, toward: target))
                 }
             }
-            let trees = Dictionary(uniqueKeysWithValues: zip(mine, theirs).map { ($0.0.target, $0) })
             for from in table.supportedStates {
                 for to in table.supportedStates where departs[from, to] {
-                    guard let (mine, theirs) = trees[to] else { continue }
-                    let describe = { (tree: NextStateTree) in
-                        tree.reaches(from) ? model.describe(path: tree.walk(from: from, limit: count + 1)) : "refused"
+                    let describe = { (forest: NextStateForest) in
+                        forest.reaches(from, toward: to)
+                            ? model.describe(path: forest.walk(from: from, toward: to, limit: count + 1)) : "refused"
                     }
                     findings.append(.init(features: table.features,
                         "\(model.describe(Arc(from, to))): the spec's reading walks \(describe(mine)); \(other.rawValue) walks \(describe(theirs))"))

@@ -29,6 +29,8 @@ public struct PathTable: Sendable {
     public var features: FeatureSet { graph.features }
     /// Ties found while choosing next states, in (from value, to value) order.
     public let ties: [PathTie]
+    /// The supported states, by uAPI value.
+    public let supportedStates: [StateID]
 
     let count: Int
     let errorState: StateID
@@ -54,14 +56,19 @@ public struct PathTable: Sendable {
         var length = [Int32](repeating: -1, count: count * count)
         var ties: [PathTie] = []
         let order = model.statesByValue
+        supportedStates = order.filter { graph.isSupported[$0] }
         var blockedTargets = [[StateID]](repeating: [], count: count)
         for arc in model.blockedInOrder { blockedTargets[arc.from].append(arc.to) }
-        for source in order where graph.isSupported[source] {
-            let outside = ShortestPathTree(graph: graph, source: source, mode: .outside, values: values)
+        // One search of each kind, reused from source to source.
+        var outside = ShortestPathTree(count: count)
+        var insideSearch = ShortestPathTree(count: count)
+        for source in supportedStates {
+            outside.search(graph: graph, source: source, mode: .outside, values: values)
             var inside: ShortestPathTree?
             let group = graph.ruledGroup[source]
             if group >= 0 && graph.groupIsContained[Int(group)] {
-                inside = ShortestPathTree(graph: graph, source: source, mode: .inside(group: group), values: values)
+                insideSearch.search(graph: graph, source: source, mode: .inside(group: group), values: values)
+                inside = insideSearch
             }
             let row = source * count
             next[row + source] = Int32(source)
@@ -69,7 +76,7 @@ public struct PathTable: Sendable {
             for target in blockedTargets[source] where graph.isSupported[target] {
                 next[row + target] = Self.blockedCode
             }
-            for target in order where target != source && graph.isSupported[target] && next[row + target] != Self.blockedCode {
+            for target in supportedStates where target != source && next[row + target] != Self.blockedCode {
                 // The shortest allowed length over both searches, and the
                 // lowest-valued first step among the paths of that length.
                 let outsideLength = outside.distance[target]
@@ -140,7 +147,9 @@ public struct PathTable: Sendable {
 
     /// The next state, or `nil` where refused.
     public func nextState(from current: StateID, to requested: StateID) -> StateID? {
-        try? next(from: current, to: requested).get()
+        guard current != errorState, requested != errorState, isSupported[current], isSupported[requested] else { return nil }
+        let code = nextStorage[current * count + requested]
+        return code >= 0 ? Int(code) : nil
     }
 
     /// The length of the shortest allowed path, or `nil` where refused.
@@ -195,22 +204,19 @@ public struct PathTable: Sendable {
         return total
     }
 
-    /// The supported states, by uAPI value.
-    public var supportedStates: [StateID] {
-        model.statesByValue.filter { graph.isSupported[$0] }
-    }
 
     /// The arcs a driver with this feature set must implement: every arc a
     /// served request takes. Sorted by (from value, to value).
     public var requiredArcs: [Arc] {
         var arcs: [Arc] = []
         let states = supportedStates
+        // Per state: the last source it was a next state of.
+        var usedFrom = [Int](repeating: -1, count: count)
         for from in states {
-            var targets: Set<StateID> = []
             for to in states where to != from {
-                if let step = nextState(from: from, to: to) { targets.insert(step) }
+                if let step = nextState(from: from, to: to) { usedFrom[step] = from }
             }
-            for to in states where targets.contains(to) { arcs.append(Arc(from, to)) }
+            for to in states where usedFrom[to] == from { arcs.append(Arc(from, to)) }
         }
         return arcs
     }
