@@ -214,4 +214,44 @@ final class CheckProofTests: XCTestCase {
             holds  generated-lookup
             """), report.rendered)
     }
+
+    /// `diff` compares walks per requested state too: against comparing
+    /// every request's path by names, on pairs of random specs (a spec and
+    /// the next seed's, and a spec and itself with one arc less).
+    func testDiffAgreesWithComparingEveryPath() throws {
+        var changed = 0
+        for seed in UInt64(0)..<200 {
+            let text = Self.randomSpec(seed)
+            guard let old = try? SpecReader.read(text: text, path: "old.fsm") else { continue }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let dropped = lines.enumerated().filter { $0.offset != lines.lastIndex { $0.contains(" -> ") && !$0.hasPrefix("blocked") } ?? -1 }
+            let candidates = [Self.randomSpec(seed + 1), dropped.map(\.element).joined(separator: "\n")]
+            for candidate in candidates {
+                guard let new = try? SpecReader.read(text: candidate, path: "new.fsm") else { continue }
+                let diff = BehaviourDiff(old: old, new: new)
+                let oldPaths = ProtocolPaths(model: old), newPaths = ProtocolPaths(model: new)
+                for changes in diff.featureSets {
+                    let names = Set(changes.features)
+                    let oldTable = try XCTUnwrap(oldPaths.tables.first { Set(old.featureNames($0.features)) == names })
+                    let newTable = try XCTUnwrap(newPaths.tables.first { Set(new.featureNames($0.features)) == names })
+                    var expected: [String] = []
+                    for from in oldTable.supportedStates {
+                        for to in oldTable.supportedStates where to != from {
+                            guard let newFrom = new.stateID(named: old.states[from].name),
+                                  let newTo = new.stateID(named: old.states[to].name),
+                                  newTable.isSupported[newFrom], newTable.isSupported[newTo] else { continue }
+                            let before = oldTable.path(from: from, to: to).map { $0.map { old.states[$0].name } }
+                            let after = newTable.path(from: newFrom, to: newTo).map { $0.map { new.states[$0].name } }
+                            if before != after { expected.append("\(old.states[from].name)>\(old.states[to].name) \(before ?? []) \(after ?? [])") }
+                        }
+                    }
+                    let reported = (changes.pathChanges + changes.nowRefused + changes.nowAllowed)
+                        .map { "\($0.from)>\($0.to) \($0.old ?? []) \($0.new ?? [])" }
+                    XCTAssertEqual(reported.sorted(), expected.sorted(), "seed \(seed)")
+                    if !expected.isEmpty { changed += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(changed, 50, "too few random pairs change behaviour")
+    }
 }

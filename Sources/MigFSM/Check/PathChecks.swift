@@ -47,10 +47,12 @@ extension Checker {
     static func walkChecks(_ paths: ProtocolPaths) -> (pathConsistency: CheckResult, sessionSafety: CheckResult) {
         var consistency = FindingList()
         var sessions = FindingList()
+        let model = paths.model
+        let opensSession = SessionOpenings(model)
         for table in paths.tables {
             let forest = NextStateForest(table)
             pathConsistency(table, forest, into: &consistency)
-            sessionSafety(table, forest, into: &sessions)
+            sessionSafety(table, forest, model, opensSession, into: &sessions)
         }
         return (.proven("path-consistency", "next[][] walks every request along its shortest allowed path", findings: consistency),
                 .proven("session-safety", "only a path's final arc opens a data session", findings: sessions))
@@ -151,22 +153,21 @@ extension Checker {
     /// requested state on its tree: a walk opens a session early when its
     /// first arc does and is not its last, or the walk from its next state
     /// does.
-    static func sessionSafety(_ table: PathTable, _ forest: NextStateForest, into findings: inout FindingList) {
-        let model = table.model
+    static func sessionSafety(
+        _ table: PathTable, _ forest: NextStateForest, _ model: MigrationProtocol, _ opensSession: SessionOpenings,
+        into findings: inout FindingList
+    ) {
         let count = table.isSupported.count
         var early = RequestMatrix<Bool>(count: count, fill: false)
         // Per state, for the current target: whether its walk opens a
         // session before the final arc.
         var opensEarly = [Bool](repeating: false, count: count)
-        let sessionDomains = model.sessionDomains
-        let carriesSession = model.states.map { $0.session != nil }
         for target in table.supportedStates {
             opensEarly[target] = false
             for node in forest.rootFirst(toward: target).dropFirst() {
                 let state = Int(node)
                 guard let next = forest.parent(of: state, toward: target) else { continue }
-                let opens = carriesSession[next] && sessionDomains[state] != sessionDomains[next]
-                opensEarly[state] = next != target && (opens || opensEarly[next])
+                opensEarly[state] = next != target && (opensSession(state, next) || opensEarly[next])
                 early[state, target] = opensEarly[state]
             }
         }
