@@ -17,7 +17,7 @@ extension Checker {
             let location = largest.map { model.states[$0].location }
             let summary = largest.map {
                 "not proven: the kernel's table is indexed by state value, and '\(model.states[$0].name)' = \(model.states[$0].value) "
-                    + "is beyond the \(KernelTable.maximumSize) entries per row migfsm builds"
+                    + "(\(model.states[$0].location.description)) is beyond the \(KernelTable.maximumSize) entries per row migfsm builds"
             } ?? "not proven: no full feature set"
             return ["kernel-lookup", "unguarded-kernel-lookup", "generated-lookup"].map {
                 CheckResult(name: $0, verdict: .note, summary: summary, location: location)

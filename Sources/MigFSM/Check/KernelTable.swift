@@ -19,6 +19,30 @@ public struct KernelTable: Sendable {
     /// The largest table migfsm builds (entries per row).
     public static let maximumSize = 4096
 
+    /// The largest table `generate` writes for a spec of `states` states
+    /// (entries per row): the tables are indexed by value, so a spec with
+    /// three states valued 0, 1 and 4095 would write 16 million entries.
+    /// Values below 256, or below four times the number of states, keep
+    /// every output within a small multiple of the spec's own size.
+    public static func largestEmittedSize(states: Int) -> Int {
+        min(maximumSize, max(256, 4 * states))
+    }
+
+    /// The state with the largest value, when it is too large for a table
+    /// of at most `limit` entries per row (`maximumSize` by default), as an
+    /// error at its declaration; `nil` when the values fit.
+    public static func valueRangeError(_ model: MigrationProtocol, limit: Int = maximumSize, purpose: String) -> Diagnostic? {
+        guard let largest = model.states.indices.max(by: { model.states[$0].value < model.states[$1].value }) else {
+            return nil
+        }
+        let state = model.states[largest]
+        guard UInt64(state.value) >= UInt64(limit) else { return nil }
+        let size = UInt64(state.value) + 1
+        return .error(at: state.location,
+            "'\(state.name)' = \(state.value) makes the value-indexed table \(size) × \(size) entries for \(model.states.count) states; "
+            + "\(purpose) needs every state value below \(limit); number the states densely")
+    }
+
     /// Builds the table from the full feature set's path table, or `nil`
     /// when a state value exceeds `maximumSize - 1`.
     public init?(paths full: PathTable) {

@@ -38,6 +38,9 @@ public struct GeneratedFiles: Sendable {
     public static let checksNotGating: Set<String> = ["kernel-lookup"]
 
     public init(model: MigrationProtocol, currentDirectory: String? = nil) throws(GenerateError) {
+        if let sparse = Self.valueRangeError(model) {
+            throw GenerateError("\(sparse.location): \(sparse.message)")
+        }
         let paths = ProtocolPaths(model: model)
         let report = Checker.check(paths)
         let failed = report.results.filter { $0.verdict == .fails && !Self.checksNotGating.contains($0.name) }
@@ -62,6 +65,14 @@ public struct GeneratedFiles: Sendable {
             GeneratedFile(path: "\(model.name).json", contents: TableJSON.render(paths)),
             ReviewFiles.doc(paths, sourceLabel: label),
         ] + (try ReviewFiles.proposals(of: model, sourceLabel: label))
+    }
+
+    /// Why the spec's tables, indexed by state value, would be too large to
+    /// write (`KernelTable.largestEmittedSize`), located at the state with
+    /// the largest value; `nil` when they fit.
+    public static func valueRangeError(_ model: MigrationProtocol) -> Diagnostic? {
+        KernelTable.valueRangeError(
+            model, limit: KernelTable.largestEmittedSize(states: model.states.count), purpose: "generate")
     }
 
     /// The spec path as given, never absolute: an absolute path inside

@@ -28,6 +28,10 @@ extension Commands {
         run: { arguments, output in
             let specPath = arguments.positionals[0]
             guard let model = load(specPath, &output) else { return .failure }
+            if let sparse = GeneratedFiles.valueRangeError(model) {
+                output.error(sparse.rendered)
+                return .failure
+            }
             let generated: GeneratedFiles
             do throws(GenerateError) {
                 generated = try GeneratedFiles(
