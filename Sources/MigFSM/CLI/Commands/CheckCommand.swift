@@ -14,6 +14,7 @@ extension Commands {
         options: [groupRule],
         run: { arguments, output in
             guard let model = load(arguments.positionals[0], &output) else { return .failure }
+            for hint in Checker.stateNeedsHints(model) { output.error(hint.rendered, terminator: false) }
             let report = Checker.check(model, rule: rule(arguments, model))
             output.print(report.rendered)
             return report.allHold ? .success : .failure
