@@ -102,6 +102,11 @@ public struct FindingList: Sendable {
         }
     }
 
+    /// Counts `more` findings without listing them.
+    public mutating func count(_ more: Int) {
+        unlisted += more
+    }
+
     /// Adds a finding that stands for itself and `alike` more cases.
     public mutating func append(alike: Int, _ finding: @autoclosure () -> CheckResult.Finding) {
         if listed.count < Self.limit {

@@ -18,30 +18,33 @@ extension Checker {
             let count = model.states.count
             var firstInside = [Int32](repeating: -1, count: count)
             var allMembers = [Bool](repeating: false, count: count)
-            for table in paths.tables {
-                let forest = NextStateForest(table)
-                var inside = RequestMatrix<Int32>(count: count, fill: -1)
+            var found = FirstRequests<Int32>(limit: FindingList.limit)
+            for (index, table) in paths.tables.enumerated() {
+                let rank = table.ranks
+                var tree = NextStateTree(table)
                 for target in table.supportedStates {
+                    tree.grow(toward: target)
                     firstInside[target] = -1
                     allMembers[target] = members.contains(target)
-                    for node in forest.rootFirst(toward: target).dropFirst() {
+                    for node in tree.rootFirst.dropFirst() {
                         let state = Int(node)
-                        guard let next = forest.parent(of: state, toward: target) else { continue }
+                        guard let next = tree.parent(of: state) else { continue }
                         firstInside[state] = next != target && members.contains(next) ? Int32(next) : firstInside[next]
                         allMembers[state] = members.contains(state) && allMembers[next]
                         if firstInside[state] >= 0 && !(reading == .contained && allMembers[state]) {
-                            inside[state, target] = firstInside[state]
+                            found.add(set: index, from: rank[state], to: rank[target], firstInside[state])
                         }
                     }
                 }
-                for from in table.supportedStates {
-                    for to in table.supportedStates where inside[from, to] >= 0 {
-                        let walk = forest.walk(from: from, toward: to, limit: count + 1)
-                        findings.append(.init(features: table.features,
-                            "\(model.describe(path: walk)) has \(model.states[Int(inside[from, to])].name) inside it"))
-                    }
-                }
             }
+            for entry in found.kept {
+                let table = paths.tables[entry.set]
+                let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+                let walk = table.walk(from: from, to: to, limit: count + 1)
+                findings.append(.init(features: table.features,
+                    "\(model.describe(path: walk)) has \(model.states[Int(entry.payload)].name) inside it"))
+            }
+            findings.count(found.total - found.kept.count)
         case .refused(let arc):
             name = "invariant refused \(model.describe(arc))"
             summary = "refused on every feature set that has both states"

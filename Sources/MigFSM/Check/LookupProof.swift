@@ -62,22 +62,22 @@ struct LookupProof {
             let features = FeatureSet(rawValue: flags)
             let tableIndex = model.isValid(features) ? paths.tableIndex[features] : nil
             let flagsDefined = tableIndex != nil
-            // What the spec says about every pair of `values`, read from the
-            // table once per flags value: the next state's ID (-1: refused)
-            // and whether the arc to it is required.
-            var expected = [Int32](repeating: -1, count: width * width)
-            var arcRequired = [Bool](repeating: false, count: width * width)
+            let table = tableIndex.map { paths.tables[$0] }
+            // The table's next states, read without copying the table in
+            // the loop (`PathTable.nextState`, inlined).
+            let nextStorage = table?.nextStorage ?? []
+            let tableSupports = table?.isSupported ?? []
+            let errorState = model.errorState
+            let count = model.states.count
+            // The required arcs, by source state: `requiredTargets[
+            // requiredStart[s]..<requiredStart[s + 1]]`.
+            var requiredStart = [Int](repeating: 0, count: model.states.count + 1)
+            var requiredTargets: [StateID] = []
             if let tableIndex {
-                let table = paths.tables[tableIndex]
-                var isRequired = RequestMatrix<Bool>(count: model.states.count, fill: false)
-                for arc in required[tableIndex] { isRequired[arc.from, arc.to] = true }
-                for i in 0..<width where ids[i] >= 0 {
-                    for j in 0..<width where ids[j] >= 0 {
-                        guard let next = table.nextState(from: ids[i], to: ids[j]) else { continue }
-                        expected[i * width + j] = Int32(next)
-                        arcRequired[i * width + j] = i == j || isRequired[ids[i], next]
-                    }
-                }
+                let arcs = required[tableIndex].sorted { ($0.from, $0.to) < ($1.from, $1.to) }
+                requiredTargets = arcs.map(\.to)
+                for arc in arcs { requiredStart[arc.from + 1] += 1 }
+                for state in 0..<model.states.count { requiredStart[state + 1] += requiredStart[state] }
             }
             let supported = kernel.supportedValues(flags: flags)
             // A value past the table is refused before the table is read,
@@ -89,18 +89,25 @@ struct LookupProof {
                 let current = values[i]
                 for j in 0..<inTable {
                     let requested = values[j]
-                    let next = expected[i * width + j]
+                    var next = -1
+                    let from = ids[i], to = ids[j]
+                    if flagsDefined, from >= 0, to >= 0, from != errorState, to != errorState,
+                       tableSupports[from], tableSupports[to] {
+                        next = Int(max(nextStorage[from * count + to], -1))
+                    }
                     let guarded = kernel.verdict(current: current, requested: requested, supported: supported, guarded: true)
                     func kind(_ verdict: KernelTable.Verdict) -> LookupDivergence.Kind? {
                         LookupDivergence.kind(
                             of: verdict, flagsDefined: flagsDefined, expected: next >= 0 ? Int(next) : nil,
                             expectedValue: next >= 0 ? stateValues[Int(next)] : nil,
-                            arcRequired: { arcRequired[i * width + j] })
+                            arcRequired: {
+                                i == j || requiredTargets[requiredStart[ids[i]]..<requiredStart[ids[i] + 1]].contains(next)
+                            })
                     }
                     func report(_ kind: LookupDivergence.Kind, _ lookup: Lookup, into list: inout FindingList) {
                         let alike = weights[i] * weights[j] - 1
                         list.append(alike: alike, Self.finding(
-                            kind, lookup, kernel: kernel, table: tableIndex.map { paths.tables[$0] }, flags: flags,
+                            kind, lookup, kernel: kernel, table: table, flags: flags,
                             current: current, requested: requested, alike: alike, label: label, id: { byValue[$0] }))
                     }
                     let guardedKind = kind(guarded)

@@ -20,108 +20,104 @@ extension Checker {
         let model = paths.model
         var findings = FindingList()
         let count = model.states.count
+        // Per state: the stamp of the last (feature set, source) whose
+        // required arcs (`used`) or contracted arcs (`contracted`) reach it.
+        var used = [Int](repeating: -1, count: count)
+        var contracted = [Int](repeating: -1, count: count)
+        var stamp = 0
         for (table, arcs) in zip(paths.tables, required) {
-            var used = RequestMatrix<Bool>(count: count, fill: false)
-            for arc in arcs { used[arc.from, arc.to] = true }
-            var contracted = RequestMatrix<Bool>(count: count, fill: false)
+            var bySource = [[StateID]](repeating: [], count: count)
+            for arc in arcs { bySource[arc.from].append(arc.to) }
             for from in table.supportedStates {
-                for to in table.graph.successors(of: from) {
-                    contracted[from, to] = true
-                    if !used[from, to] {
+                stamp += 1
+                for to in bySource[from] { used[to] = stamp }
+                let successors = table.graph.successors(of: from)
+                for to in successors {
+                    contracted[to] = stamp
+                    if used[to] != stamp {
                         findings.append(.init(features: table.features,
                             "the contracted arc \(model.describe(Arc(from, to))) is never used by a path"))
                     }
                 }
-            }
-            for arc in arcs where !contracted[arc.from, arc.to] {
-                findings.append(.init(features: table.features,
-                    "a path uses \(model.describe(arc)), which the full graph does not contract to"))
+                for to in bySource[from] where contracted[to] != stamp {
+                    findings.append(.init(features: table.features,
+                        "a path uses \(model.describe(Arc(from, to))), which the full graph does not contract to"))
+                }
             }
         }
         let counts = required.map { "\($0.count)" }.joined(separator: "/")
         return .proven("required-arcs", "each feature set's paths use exactly its contracted arcs (\(counts))", findings: findings)
     }
 
-    /// `path-consistency` and `session-safety`, proven in one pass over each
-    /// feature set's `NextStateForest` (built once for both).
+    /// `path-consistency` and `session-safety`, proven in one pass over
+    /// each feature set's next-state trees (one per requested state).
     static func walkChecks(_ paths: ProtocolPaths) -> (pathConsistency: CheckResult, sessionSafety: CheckResult) {
-        var consistency = FindingList()
-        var sessions = FindingList()
         let model = paths.model
         let opensSession = SessionOpenings(model)
-        for table in paths.tables {
-            let forest = NextStateForest(table)
-            pathConsistency(table, forest, into: &consistency)
-            sessionSafety(table, forest, model, opensSession, into: &sessions)
-        }
-        return (.proven("path-consistency", "next[][] walks every request along its shortest allowed path", findings: consistency),
-                .proven("session-safety", "only a path's final arc opens a data session", findings: sessions))
-    }
-
-    /// `path-consistency`: following next[][] from any state reaches the
-    /// requested one within |states| steps, along a shortest path that obeys
-    /// the path rule from the first state.
-    ///
-    /// Proven once per requested state on its tree, never by walking each
-    /// request: a walk's length is one more than its next state's walk, and
-    /// it obeys the group rule exactly when either no ruled member is inside
-    /// it, or the whole walk stays in one `contained` group; both are known
-    /// for a state once they are known for its next state. Time: states
-    /// squared per feature set.
-    static func pathConsistency(_ table: PathTable, _ forest: NextStateForest, into findings: inout FindingList) {
-        let count = table.isSupported.count
-        let graph = table.graph
-        // Per state, for the current target: whether a ruled member is
-        // inside its walk, the ruled group its whole walk stays in (-1:
-        // none), and the number of arcs of its walk.
-        var ruledInside = [Bool](repeating: false, count: count)
-        var wholeWalkIn = [Int32](repeating: -1, count: count)
-        var walkLength = [Int32](repeating: 0, count: count)
-        var verdicts = RequestMatrix<Verdict>(count: count, fill: .consistent)
-        for entry in forest.unreached { verdicts[entry.state, entry.target] = .broken(entry.reason) }
-        for target in table.supportedStates {
-            wholeWalkIn[target] = graph.ruledGroup[target]
-            ruledInside[target] = false
-            walkLength[target] = 0
-            for node in forest.rootFirst(toward: target).dropFirst() {
-                let state = Int(node)
-                guard let next = forest.parent(of: state, toward: target) else { continue }
-                let group = graph.ruledGroup[state]
-                wholeWalkIn[state] = group >= 0 && wholeWalkIn[next] == group ? group : -1
-                ruledInside[state] = next != target && (graph.ruledGroup[next] >= 0 || ruledInside[next])
-                let obeysRule = !ruledInside[state]
-                    || (wholeWalkIn[state] >= 0 && graph.groupIsContained[Int(wholeWalkIn[state])])
-                walkLength[state] = walkLength[next] + 1
-                let shortest = table.length(from: state, to: target) == Int(walkLength[state])
-                if !shortest || !obeysRule { verdicts[state, target] = .inconsistent(obeysRule: obeysRule) }
-            }
-        }
-        for from in table.supportedStates {
-            for to in table.supportedStates where to != from {
-                switch verdicts[from, to] {
-                case .consistent: continue
-                case .broken(let reason): findings.append(brokenWalk(table, forest, from, to, reason))
-                case .inconsistent(let obeysRule): findings.append(inconsistentWalk(table, forest, from, to, obeysRule: obeysRule))
+        var consistency = FirstRequests<Verdict>(limit: FindingList.limit)
+        var sessions = FirstRequests<Int>(limit: FindingList.limit)
+        var sessionFindings = 0
+        for (index, table) in paths.tables.enumerated() {
+            let rank = table.ranks
+            var tree = NextStateTree(table)
+            var scratch = WalkFacts(count: model.states.count)
+            for target in table.supportedStates {
+                tree.grow(toward: target)
+                for (state, reason) in tree.unreached {
+                    consistency.add(set: index, from: rank[state], to: rank[target], .broken(reason))
+                }
+                scratch.derive(tree, opensSession) { state, facts in
+                    if !facts.shortest || !facts.obeysRule {
+                        consistency.add(set: index, from: rank[state], to: rank[target], .inconsistent(obeysRule: facts.obeysRule))
+                    }
+                    if facts.earlyOpenings > 0 {
+                        sessions.add(set: index, from: rank[state], to: rank[target], facts.earlyOpenings)
+                        sessionFindings += facts.earlyOpenings
+                    }
                 }
             }
         }
+        var consistencyFindings = FindingList()
+        for entry in consistency.kept {
+            let table = paths.tables[entry.set]
+            let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+            switch entry.payload {
+            case .broken(let reason): consistencyFindings.append(brokenWalk(table, from, to, reason))
+            case .inconsistent(let obeysRule): consistencyFindings.append(inconsistentWalk(table, from, to, obeysRule: obeysRule))
+            }
+        }
+        consistencyFindings.count(consistency.total - consistency.kept.count)
+        var sessionList = FindingList()
+        var listed = 0
+        for entry in sessions.kept {
+            let table = paths.tables[entry.set]
+            let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+            let walk = table.walk(from: from, to: to, limit: model.states.count + 1)
+            for index in 0..<(walk.count - 2) where opensSession(walk[index], walk[index + 1]) {
+                sessionList.append(.init(features: table.features,
+                    "\(model.describe(path: walk)) opens a session at \(model.describe(Arc(walk[index], walk[index + 1]))), before its final arc"))
+                listed += 1
+            }
+        }
+        sessionList.count(sessionFindings - listed)
+        return (.proven("path-consistency", "next[][] walks every request along its shortest allowed path", findings: consistencyFindings),
+                .proven("session-safety", "only a path's final arc opens a data session", findings: sessionList))
     }
 
     /// What `path-consistency` found for one request.
-    private enum Verdict {
-        case consistent
-        case broken(NextStateForest.Break)
+    enum Verdict {
+        case broken(NextStateTree.Break)
         case inconsistent(obeysRule: Bool)
     }
 
     /// The finding of a walk that never reaches the requested state.
     private static func brokenWalk(
-        _ table: PathTable, _ forest: NextStateForest, _ state: StateID, _ target: StateID, _ reason: NextStateForest.Break
+        _ table: PathTable, _ state: StateID, _ target: StateID, _ reason: NextStateTree.Break
     ) -> CheckResult.Finding {
         let model = table.model
         let count = model.states.count
         let request = model.describe(Arc(state, target))
-        let walk = forest.walk(from: state, toward: target, limit: count + 1)
+        let walk = table.walk(from: state, to: target, limit: count + 1)
         switch reason {
         case .refusedAt(let stuck):
             return .init(features: table.features,
@@ -136,50 +132,16 @@ extension Checker {
     /// that is not shortest or breaks the group rule, with the path the
     /// breadth-first search found for the request.
     private static func inconsistentWalk(
-        _ table: PathTable, _ forest: NextStateForest, _ state: StateID, _ target: StateID, obeysRule: Bool
+        _ table: PathTable, _ state: StateID, _ target: StateID, obeysRule: Bool
     ) -> CheckResult.Finding {
         let model = table.model
-        let walk = forest.walk(from: state, toward: target, limit: model.states.count + 1)
+        let walk = table.walk(from: state, to: target, limit: model.states.count + 1)
         var message = "\(model.describe(Arc(state, target))): next[][] walks \(model.describe(path: walk))"
         if let searched = table.searchedPath(from: state, to: target), searched != walk {
             message += ", the search found \(model.describe(path: searched))"
         }
         if !obeysRule { message += "; the walk breaks the group rule" }
         return .init(features: table.features, message)
-    }
-
-    /// `session-safety`: no path opens a data session except with its final
-    /// arc (the FD is handed back only when the ioctl returns). Proven per
-    /// requested state on its tree: a walk opens a session early when its
-    /// first arc does and is not its last, or the walk from its next state
-    /// does.
-    static func sessionSafety(
-        _ table: PathTable, _ forest: NextStateForest, _ model: MigrationProtocol, _ opensSession: SessionOpenings,
-        into findings: inout FindingList
-    ) {
-        let count = table.isSupported.count
-        var early = RequestMatrix<Bool>(count: count, fill: false)
-        // Per state, for the current target: whether its walk opens a
-        // session before the final arc.
-        var opensEarly = [Bool](repeating: false, count: count)
-        for target in table.supportedStates {
-            opensEarly[target] = false
-            for node in forest.rootFirst(toward: target).dropFirst() {
-                let state = Int(node)
-                guard let next = forest.parent(of: state, toward: target) else { continue }
-                opensEarly[state] = next != target && (opensSession(state, next) || opensEarly[next])
-                early[state, target] = opensEarly[state]
-            }
-        }
-        for from in table.supportedStates {
-            for to in table.supportedStates where early[from, to] {
-                let walk = forest.walk(from: from, toward: to, limit: count + 1)
-                for index in 0..<(walk.count - 2) where model.opensSession(Arc(walk[index], walk[index + 1])) {
-                    findings.append(.init(features: table.features,
-                        "\(model.describe(path: walk)) opens a session at \(model.describe(Arc(walk[index], walk[index + 1]))), before its final arc"))
-                }
-            }
-        }
     }
 
     /// `group-readings`: where the literal and the contained reading of the
@@ -193,44 +155,51 @@ extension Checker {
         }
         let active = paths.rule.groupInterior.map(\.reading)
         let other: GroupReading = active.contains(.contained) ? .literal : .contained
-        let alternative = ProtocolPaths(model: model, rule: paths.rule.reading(other), featureSets: paths.tables.map(\.features))
-        var findings = FindingList()
         let count = model.states.count
-        for (table, otherTable) in zip(paths.tables, alternative.tables) {
-            let mine = NextStateForest(table)
-            let theirs = NextStateForest(otherTable)
-            var departs = RequestMatrix<Bool>(count: count, fill: false)
+        var departs = FirstRequests<Void>(limit: FindingList.limit)
+        var alternatives: [PathTable] = []
+        for (index, table) in paths.tables.enumerated() {
+            let otherTable = PathTable(model: model, features: table.features, rule: paths.rule.reading(other))
+            let rank = table.ranks
+            var mine = NextStateTree(table)
+            var theirs = NextStateTree(otherTable)
             // Per state, for the current target: whether both walks from it
             // reach the target along the same states.
             var same = [Bool](repeating: false, count: count)
             for target in table.supportedStates {
+                mine.grow(toward: target)
+                theirs.grow(toward: target)
                 for state in table.supportedStates { same[state] = false }
                 same[target] = true
-                for node in mine.rootFirst(toward: target).dropFirst() {
+                for node in mine.rootFirst.dropFirst() {
                     let state = Int(node)
-                    if let next = mine.parent(of: state, toward: target), next == theirs.parent(of: state, toward: target) {
+                    if let next = mine.parent(of: state), next == theirs.parent(of: state) {
                         same[state] = same[next]
                     }
                 }
                 // A walk that never reaches the target reads as a refusal,
                 // as `path(from:to:)` gives it.
                 for from in table.supportedStates where from != target {
-                    departs[from, target] = !same[from]
-                        && (mine.reaches(from, toward: target) || theirs.reaches(from, toward: target))
-                }
-            }
-            for from in table.supportedStates {
-                for to in table.supportedStates where departs[from, to] {
-                    let describe = { (forest: NextStateForest) in
-                        forest.reaches(from, toward: to)
-                            ? model.describe(path: forest.walk(from: from, toward: to, limit: count + 1)) : "refused"
+                    if !same[from] && (mine.reaches(from) || theirs.reaches(from)) {
+                        departs.add(set: index, from: rank[from], to: rank[target], ())
                     }
-                    findings.append(.init(features: table.features,
-                        "\(model.describe(Arc(from, to))): the spec's reading walks \(describe(mine)); \(other.rawValue) walks \(describe(theirs))"))
                 }
             }
+            if departs.kept.contains(where: { $0.set == index }) { alternatives.append(otherTable) }
         }
-        let total = findings.count
+        var findings = FindingList()
+        for entry in departs.kept {
+            let table = paths.tables[entry.set]
+            guard let otherTable = alternatives.first(where: { $0.features == table.features }) else { continue }
+            let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+            let describe = { (table: PathTable) in
+                table.path(from: from, to: to).map { model.describe(path: $0) } ?? "refused"
+            }
+            findings.append(.init(features: table.features,
+                "\(model.describe(Arc(from, to))): the spec's reading walks \(describe(table)); \(other.rawValue) walks \(describe(otherTable))"))
+        }
+        findings.count(departs.total - departs.kept.count)
+        let total = departs.total
         let summary = total == 0
             ? "the \(other.rawValue) reading chooses the same paths"
             : "the \(other.rawValue) reading departs on \(Count.grouped(total)) request\(total == 1 ? "" : "s")"

@@ -174,6 +174,26 @@ public struct PathTable: Sendable {
         return path
     }
 
+    /// Per state: its position in `supportedStates` (-1 for the others).
+    public var ranks: [Int] {
+        var ranks = [Int](repeating: -1, count: count)
+        for (position, state) in supportedStates.enumerated() { ranks[state] = position }
+        return ranks
+    }
+
+    /// The states the kernel's set_state loop goes through from `current`
+    /// toward `requested`, following next[][] until it arrives, is refused,
+    /// or has `limit` states: `path(from:to:)` without the verdict.
+    public func walk(from current: StateID, to requested: StateID, limit: Int) -> [StateID] {
+        var path = [current]
+        var state = current
+        while state != requested, path.count < limit, let step = nextState(from: state, to: requested) {
+            path.append(step)
+            state = step
+        }
+        return path
+    }
+
     /// A shortest allowed path from `current` to `requested` whose first
     /// step is the table's next state, as the breadth-first searches find
     /// it (which may differ from the walk along next[][] when the table is

@@ -125,42 +125,48 @@ public struct BehaviourDiff: Sendable {
         let counterpart = oldModel.states.indices.map { old.isSupported[$0] ? newIDs[oldModel.states[$0].name] ?? -1 : -1 }
         let common = old.supportedStates.filter { counterpart[$0] >= 0 }
         let count = oldModel.states.count
-        let oldForest = NextStateForest(old)
-        let newForest = NextStateForest(new)
-        var differs = RequestMatrix<Bool>(count: count, fill: false)
+        var oldTree = NextStateTree(old)
+        var newTree = NextStateTree(new)
+        // The requests whose walks differ, as (from, to) positions in
+        // `common`, sorted: gathered one requested state at a time.
+        var position = [Int](repeating: -1, count: count)
+        for (index, state) in common.enumerated() { position[state] = index }
+        var differing: [(from: Int, to: Int)] = []
         // Per old state, for the current target: whether both walks reach
         // it along states of the same names.
         var same = [Bool](repeating: false, count: count)
         for target in common {
             let newTarget = counterpart[target]
+            oldTree.grow(toward: target)
+            newTree.grow(toward: newTarget)
             for state in common { same[state] = false }
             same[target] = true
-            for node in oldForest.rootFirst(toward: target).dropFirst() {
+            for node in oldTree.rootFirst.dropFirst() {
                 let state = Int(node)
-                guard let next = oldForest.parent(of: state, toward: target), counterpart[next] >= 0,
-                      newForest.parent(of: counterpart[state], toward: newTarget) == counterpart[next] else { continue }
+                guard counterpart[state] >= 0, let next = oldTree.parent(of: state), counterpart[next] >= 0,
+                      newTree.parent(of: counterpart[state]) == counterpart[next] else { continue }
                 same[state] = same[next]
             }
             for from in common where from != target {
-                differs[from, target] = !same[from]
-                    && (oldForest.reaches(from, toward: target) || newForest.reaches(counterpart[from], toward: newTarget))
+                if !same[from] && (oldTree.reaches(from) || newTree.reaches(counterpart[from])) {
+                    differing.append((position[from], position[target]))
+                }
             }
         }
-        let names = { (model: MigrationProtocol, forest: NextStateForest, from: StateID, to: StateID) -> [String]? in
-            guard forest.reaches(from, toward: to) else { return nil }
-            return forest.walk(from: from, toward: to, limit: model.states.count + 1).map { model.states[$0].name }
+        differing.sort { ($0.from, $0.to) < ($1.from, $1.to) }
+        let names = { (table: PathTable, from: StateID, to: StateID) -> [String]? in
+            table.path(from: from, to: to).map { $0.map { table.model.states[$0].name } }
         }
-        for from in common {
-            for to in common where to != from && differs[from, to] {
-                let oldPath = names(oldModel, oldForest, from, to)
-                let newPath = names(newModel, newForest, counterpart[from], counterpart[to])
-                let change = RequestChange(
-                    from: oldModel.states[from].name, to: oldModel.states[to].name, old: oldPath, new: newPath)
-                switch (oldPath, newPath) {
-                case (nil, _): changes.nowAllowed.append(change)
-                case (_, nil): changes.nowRefused.append(change)
-                default: changes.pathChanges.append(change)
-                }
+        for (fromPosition, toPosition) in differing {
+            let from = common[fromPosition], to = common[toPosition]
+            let oldPath = names(old, from, to)
+            let newPath = names(new, counterpart[from], counterpart[to])
+            let change = RequestChange(
+                from: oldModel.states[from].name, to: oldModel.states[to].name, old: oldPath, new: newPath)
+            switch (oldPath, newPath) {
+            case (nil, _): changes.nowAllowed.append(change)
+            case (_, nil): changes.nowRefused.append(change)
+            default: changes.pathChanges.append(change)
             }
         }
         let oldArcs = old.requiredArcs.map { [oldModel.states[$0.from].name, oldModel.states[$0.to].name] }
