@@ -27,7 +27,8 @@ final class RobustnessPathologicalTests: XCTestCase {
         XCTAssertEqual(model.arcs.prefix(1000).filter { model.states[$0.from].name == "S1" }.count, 1000)
         let last = model.arcs.last!
         XCTAssertEqual([model.states[last.from].name, model.states[last.to].name], ["S1000", "S1001"])
-        XCTAssertFalse(model.arcs.contains { $0.from == model.id("S1001") })
+        let sink = model.id("S1001")
+        XCTAssertFalse(model.arcs.contains { $0.from == sink })
     }
 
     func testCyclesEverywhereAreProven() {

@@ -54,8 +54,11 @@ enum ChildProcess {
         process.standardError = err
         try process.run()
         if standardOutput != nil { try out.fileHandleForWriting.close() }
+        // Both pipes are drained at once: a child that fills one while the
+        // other is read to its end would wait forever.
+        let errors = PipeDrain(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.wait()
         process.waitUntilExit()
         let signalled = process.terminationReason == .uncaughtSignal
         return Result(status: process.terminationStatus, signal: signalled ? process.terminationStatus : nil,
@@ -98,5 +101,23 @@ enum ChildProcess {
     /// proposals `generate` reads beside it.
     static func copySpecs(into folder: String) throws {
         try FileManager.default.copyItem(atPath: Repository.path("Specs"), toPath: folder + "/Specs")
+    }
+}
+
+/// Reads a pipe to its end on another thread, for `wait()` to return.
+final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
