@@ -74,6 +74,10 @@ final class OutputFolder {
         var folder = self
         for name in components {
             let path = folder.path == "." ? name : folder.path + "/" + name
+            // Generated paths never leave the output folder.
+            if name.isEmpty || name == "." || name == ".." {
+                throw GenerateError("\(path) is not a folder name below the output folder")
+            }
             var info = stat()
             if fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
                 guard create, errno == ENOENT else {
