@@ -74,10 +74,15 @@ struct LookupProof {
             var requiredStart = [Int](repeating: 0, count: model.states.count + 1)
             var requiredTargets: [StateID] = []
             if let tableIndex {
-                let arcs = required[tableIndex].sorted { ($0.from, $0.to) < ($1.from, $1.to) }
-                requiredTargets = arcs.map(\.to)
+                let arcs = required[tableIndex]
                 for arc in arcs { requiredStart[arc.from + 1] += 1 }
                 for state in 0..<model.states.count { requiredStart[state + 1] += requiredStart[state] }
+                var fill = requiredStart
+                requiredTargets = [StateID](repeating: 0, count: arcs.count)
+                for arc in arcs {
+                    requiredTargets[fill[arc.from]] = arc.to
+                    fill[arc.from] += 1
+                }
             }
             let supported = kernel.supportedValues(flags: flags)
             // A value past the table is refused before the table is read,

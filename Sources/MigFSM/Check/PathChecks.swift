@@ -26,22 +26,26 @@ extension Checker {
         var contracted = [Int](repeating: -1, count: count)
         var stamp = 0
         for (table, arcs) in zip(paths.tables, required) {
-            var bySource = [[StateID]](repeating: [], count: count)
-            for arc in arcs { bySource[arc.from].append(arc.to) }
+            let graph = table.graph
+            // Both the supported states and the required arcs are in value
+            // order: walk them together.
+            var next = 0
             for from in table.supportedStates {
                 stamp += 1
-                for to in bySource[from] { used[to] = stamp }
-                let successors = table.graph.successors(of: from)
-                for to in successors {
+                let start = next
+                while next < arcs.count && arcs[next].from == from { next += 1 }
+                for arc in arcs[start..<next] { used[arc.to] = stamp }
+                for edge in Int(graph.offsets[from])..<Int(graph.offsets[from + 1]) {
+                    let to = Int(graph.targets[edge])
                     contracted[to] = stamp
                     if used[to] != stamp {
                         findings.append(.init(features: table.features,
                             "the contracted arc \(model.describe(Arc(from, to))) is never used by a path"))
                     }
                 }
-                for to in bySource[from] where contracted[to] != stamp {
+                for arc in arcs[start..<next] where contracted[arc.to] != stamp {
                     findings.append(.init(features: table.features,
-                        "a path uses \(model.describe(Arc(from, to))), which the full graph does not contract to"))
+                        "a path uses \(model.describe(arc)), which the full graph does not contract to"))
                 }
             }
         }
@@ -57,10 +61,10 @@ extension Checker {
         var consistency = FirstRequests<Verdict>(limit: FindingList.limit)
         var sessions = FirstRequests<Int>(limit: FindingList.limit)
         var sessionFindings = 0
+        var scratch = WalkFacts(count: model.states.count)
         for (index, table) in paths.tables.enumerated() {
             let rank = table.ranks
             var tree = NextStateTree(table)
-            var scratch = WalkFacts(count: model.states.count)
             for target in table.supportedStates {
                 tree.grow(toward: target)
                 for (state, reason) in tree.unreached {
