@@ -14,8 +14,11 @@ let package = Package(
     targets: [
         .target(name: "MigFSM"),
         .executableTarget(name: "migfsm", dependencies: ["MigFSM"]),
+        // Input builders for the tests and the benchmarks (hostile specs,
+        // large C files): never part of the product.
+        .target(name: "MigFSMTestSupport", dependencies: ["MigFSM"]),
         .executableTarget(
-            name: "migfsm-bench", dependencies: ["MigFSM"], path: "bench/Sources"),
+            name: "migfsm-bench", dependencies: ["MigFSM", "MigFSMTestSupport"], path: "bench/Sources"),
         // Written by `migfsm generate Specs/vfio-v2.fsm`; never edited.
         .target(name: "VFIOMigrationFSM", path: "Generated/Swift"),
         .plugin(
@@ -28,6 +31,6 @@ let package = Package(
                     .writeToPackageDirectory(reason: "writes the generated C, Swift and JSON tables into Generated/"),
                 ]),
             dependencies: ["migfsm"]),
-        .testTarget(name: "MigFSMTests", dependencies: ["MigFSM", "VFIOMigrationFSM"]),
+        .testTarget(name: "MigFSMTests", dependencies: ["MigFSM", "MigFSMTestSupport", "VFIOMigrationFSM"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import MigFSM
+import MigFSMTestSupport
 
 /// The fixtures of `import-c` and `audit-driver`, outside the test target.
 enum ImportFixtures {
@@ -20,7 +21,7 @@ enum ImportFixtures {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migfsm-import-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write \(path)")
         return path
     }
 }

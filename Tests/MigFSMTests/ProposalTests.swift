@@ -52,7 +52,7 @@ final class ProposalTests: XCTestCase {
                    {STOP_COPY, P2P, PRE_COPY} STOP_COPY -> PRE_COPY_P2P: gives PRE_COPY_P2P (read PRE_COPY_P2P); the spec refuses it
 
             """), result.out)
-        XCTAssertTrue(result.out.contains("\nholds  generated-lookup: terminates and agrees for every flags value (3300 lookups)\n"), result.out)
+        XCTAssertTrue(result.out.contains("\nholds  generated-lookup: terminates and agrees for every flags value (3,300 lookups)\n"), result.out)
         // A device reporting the new flag without PRE_COPY (flags 0x9, 0xb)
         // is served as if it had no flag: registration must refuse it.
         XCTAssertTrue(result.out.contains("""

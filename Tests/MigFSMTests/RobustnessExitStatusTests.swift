@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import MigFSM
+import MigFSMTestSupport
 
 /// Every exit status README documents, from the real process: 0 when all
 /// holds, 1 for findings and input errors, 2 for usage errors, and nothing
@@ -53,7 +54,7 @@ final class RobustnessExitStatusTests: XCTestCase {
             "long-token": Array(PathologicalInput.longTokenSpec(bytes: 100_000).utf8),
         ]
         var files = inputs.keys.sorted().map { folder + "/" + $0 }
-        for (name, bytes) in inputs { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(bytes)) }
+        for (name, bytes) in inputs { try Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + name)) }
         files += fuzzFindings()
         for file in files {
             for arguments in [

@@ -4,8 +4,9 @@ import XCTest
 
 /// `migfsm generate` never leaves a torn file: run as a child process into
 /// a read-only folder, onto a full disk (a file-size limit), and killed at
-/// random moments, the output folder holds the old or the new complete
-/// files. And the same spec gives the same bytes anywhere.
+/// every step of its write, the output folder holds the old or the new
+/// complete files; no symbolic link below it is followed. And the same spec
+/// gives the same bytes anywhere.
 final class RobustnessOutputTests: XCTestCase {
     /// A work folder with a copy of `Specs/`, the complete output of
     /// `generate` there (`new`), and `old` versions of the same files.
@@ -87,59 +88,171 @@ final class RobustnessOutputTests: XCTestCase {
         XCTAssertEqual(outcomes, [0, 1], "the limits should fail some runs and not others")
     }
 
-    func testKilledMidWriteLeavesOldOrNewFiles() throws {
+    /// Runs `generate` into the scene until the writer reaches write step
+    /// `step` (the test hook `MIGFSM_TEST_STOP_WRITE_AT`), then kills it
+    /// with SIGKILL. Returns the line the hook printed, or `nil` when the
+    /// run ended first (with its status).
+    func generateKilled(at step: Int, _ scene: Scene) throws -> (stopped: String?, status: Int32?) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ChildProcess.migfsm())
+        process.arguments = ["generate", "Specs/vfio-v2.fsm", "--out", "Generated"]
+        process.currentDirectoryURL = URL(fileURLWithPath: scene.root)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MIGFSM_TEST_STOP_WRITE_AT"] = String(step)
+        process.environment = environment
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        try errors.fileHandleForWriting.close()
+        // Read until the hook's line: the writer is then waiting at the step.
+        var text = Data()
+        while !text.contains(UInt8(ascii: "\n")) {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += chunk
+        }
+        let line = String(decoding: text, as: UTF8.self)
+        guard line.hasPrefix("migfsm: stopped at write step") else {
+            process.waitUntilExit()
+            return (nil, process.terminationStatus)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        return (line, nil)
+    }
+
+    /// Killed at every step of its write (each temporary created, each
+    /// written, before each rename, after the last), `generate` leaves every
+    /// file old or new, never torn: the first renamed files new, the rest
+    /// old, and only hidden temporary files besides. `--check` then names
+    /// exactly the old files, and the next run completes the set and
+    /// removes the killed run's temporary files.
+    func testKilledAtEveryWriteStepLeavesOldOrNewFiles() throws {
         let scene = try Scene("killed")
         let migfsm = try ChildProcess.migfsm()
-        // How long a complete run takes here, so kills spread over it.
-        try scene.resetToOld()
-        let start = Date()
-        XCTAssertEqual(try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Generated"#, [migfsm], in: scene.root).status, 0)
-        let duration = Date().timeIntervalSince(start)
-        var random = SplitMix(seed: 9)
-        var killedBefore = 0, killedWriting = 0, killedRenaming = 0, finished = 0
-        for run in 0..<40 {
+        let order = ["C/vfio_mig_fsm.h", "C/kernel/vfio_mig_fsm.h", "Swift/VFIOMigrationFSM.swift", "vfio-v2.json", "docs/vfio-v2.md",
+                     "proposals/literal-group-rule.txt", "proposals/stop-copy-to-pre-copy.txt"]
+        XCTAssertEqual(order.sorted(), scene.new.keys.sorted())
+        let count = order.count
+        // Steps: created and written per file, one rename each, finished.
+        let steps = 3 * count + 1
+        for step in 0...steps {
             try scene.resetToOld()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: migfsm)
-            process.arguments = ["generate", "Specs/vfio-v2.fsm", "--out", "Generated"]
-            process.currentDirectoryURL = URL(fileURLWithPath: scene.root)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // Most of a run is reading and proving the spec; the kills
-            // land in its second half, where the files are written.
-            usleep(useconds_t((0.5 + Double(random.next() % 1000) / 1000 * 0.6) * duration * 1e6))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            let (stopped, status) = try generateKilled(at: step, scene)
+            if step == steps {
+                XCTAssertNil(stopped, "there is no step \(step)")
+                XCTAssertEqual(status, 0)
+                XCTAssertEqual(ChildProcess.snapshot(scene.output), scene.new)
+                continue
+            }
+            let line = try XCTUnwrap(stopped, "step \(step): the run ended first (status \(status ?? -1))")
+            let renamed = step < 2 * count ? 0 : step - 2 * count
+            let expectedStep: String
+            switch step {
+            case ..<(2 * count):
+                let file = "Generated/" + order[step / 2]
+                expectedStep = step % 2 == 0 ? "created the temporary file of \(file)" : "wrote the temporary file of \(file)"
+            case ..<(3 * count):
+                expectedStep = "renaming the temporary file over Generated/" + order[step - 2 * count]
+            default:
+                expectedStep = "renamed every file"
+            }
+            XCTAssertEqual(line, "migfsm: stopped at write step \(step): \(expectedStep)\n")
             let files = ChildProcess.snapshot(scene.output)
-            var newCount = 0
-            for (path, data) in scene.new {
-                if files[path] == data { newCount += 1; continue }
-                XCTAssertEqual(files[path], scene.old[path], "run \(run): \(path) is neither the old nor the new file")
+            for (index, path) in order.enumerated() {
+                XCTAssertEqual(files[path], index < renamed ? scene.new[path] : scene.old[path],
+                               "step \(step): \(path) should be the \(index < renamed ? "new" : "old") file")
             }
-            for path in files.keys where scene.new[path] == nil {
-                XCTAssertTrue(path.split(separator: "/").last!.hasPrefix(".") && path.hasSuffix(".tmp"),
-                              "run \(run): unexpected file \(path)")
+            // Temporary files: those created and not yet renamed, hidden,
+            // each empty or the whole new file.
+            let created = step < 2 * count ? step / 2 + 1 : count
+            let temporaries = files.keys.filter { scene.new[$0] == nil }
+            XCTAssertEqual(temporaries.count, created - renamed, "step \(step): \(temporaries)")
+            for path in temporaries {
+                let name = String(path.split(separator: "/").last ?? "")
+                XCTAssertTrue(name.hasPrefix(".") && name.hasSuffix(".tmp") && name.contains(".migfsm-"), "step \(step): \(path)")
+                let data = files[path] ?? Data()
+                XCTAssertTrue(data.isEmpty || scene.new.values.contains(data), "step \(step): \(path) is torn")
             }
-            if process.terminationReason == .exit {
-                finished += 1
-            } else if newCount > 0 {
-                killedRenaming += 1
-            } else if files.count > scene.old.count {
-                killedWriting += 1
+            // --check names exactly the files still old.
+            let check = try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Generated --check"#, [migfsm], in: scene.root)
+            let old = order.dropFirst(renamed).map { "Generated/" + $0 }
+            if old.isEmpty {
+                XCTAssertEqual(check.status, 0, check.err)
             } else {
-                killedBefore += 1
+                XCTAssertEqual(check.status, 1)
+                XCTAssertEqual(check.err, "migfsm generate: error: stale or missing: \(old.joined(separator: ", ")); run 'migfsm generate Specs/vfio-v2.fsm --out Generated'\n")
             }
-            // The next run completes, and removes the killed run's temporaries.
-            if run % 8 == 7 {
-                let result = try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Generated"#, [migfsm], in: scene.root)
-                XCTAssertEqual(result.status, 0, result.err)
-                XCTAssertEqual(ChildProcess.snapshot(scene.output), scene.new, "run \(run): a complete run after a kill")
-            }
+            // The next run completes the set and removes the leftovers.
+            let again = try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Generated"#, [migfsm], in: scene.root)
+            XCTAssertEqual(again.status, 0, again.err)
+            XCTAssertEqual(ChildProcess.snapshot(scene.output), scene.new, "step \(step): the run after the kill")
         }
-        XCTAssertGreaterThan(killedBefore + killedWriting + killedRenaming, 0, "no run was killed (a run takes \(duration) s)")
-        print("killed: \(killedBefore) before writing, \(killedWriting) while writing temporaries, "
-            + "\(killedRenaming) between renames; \(finished) finished")
+    }
+
+    /// No symbolic link below the output folder is followed: a file that is
+    /// a link is replaced (its target untouched), a folder that is a link
+    /// is refused; the output folder itself may be a link.
+    func testSymbolicLinksBelowTheOutputFolderAreNeverFollowed() throws {
+        let scene = try Scene("symlinks")
+        let migfsm = try ChildProcess.migfsm()
+        let outside = try ChildProcess.temporaryFolder("outside")
+        let victim = outside + "/victim.txt"
+        try Data("precious\n".utf8).write(to: URL(fileURLWithPath: victim))
+        // A generated file replaced by a link to a file elsewhere.
+        try scene.resetToOld()
+        let header = scene.output + "/C/vfio_mig_fsm.h"
+        try FileManager.default.removeItem(atPath: header)
+        try FileManager.default.createSymbolicLink(atPath: header, withDestinationPath: victim)
+        let check = try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Generated --check"#, [migfsm], in: scene.root)
+        XCTAssertEqual(check.status, 1)
+        XCTAssertFalse(check.out.contains("precious"), "--check read through the link")
+        let run = try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Generated"#, [migfsm], in: scene.root)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
+        XCTAssertNil(try? FileManager.default.destinationOfSymbolicLink(atPath: header))
+        XCTAssertEqual(ChildProcess.snapshot(scene.output), scene.new)
+        // A generated folder replaced by a link to a folder elsewhere.
+        try scene.resetToOld()
+        try FileManager.default.removeItem(atPath: scene.output + "/C")
+        try FileManager.default.createSymbolicLink(atPath: scene.output + "/C", withDestinationPath: outside)
+        let refused = try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Generated"#, [migfsm], in: scene.root)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.err, "migfsm generate: error: cannot write Generated/C/vfio_mig_fsm.h: Generated/C is a symbolic link; migfsm writes only into real folders below the output folder; nothing was written\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outside), ["victim.txt"])
+        // The output folder itself, a link the user names, is followed.
+        let elsewhere = try ChildProcess.temporaryFolder("elsewhere")
+        try FileManager.default.createSymbolicLink(atPath: scene.root + "/Linked", withDestinationPath: elsewhere)
+        let linked = try ChildProcess.shell(#"exec "$1" generate Specs/vfio-v2.fsm --out Linked"#, [migfsm], in: scene.root)
+        XCTAssertEqual(linked.status, 0, linked.err)
+        XCTAssertEqual(ChildProcess.snapshot(elsewhere), scene.new)
+    }
+
+    /// A temporary file is created exclusively: whatever is at its name (a
+    /// link to a file elsewhere, planted in advance) is neither followed
+    /// nor replaced; and the names are random, so none can be planted in
+    /// advance anyway.
+    func testTemporaryFilesAreCreatedExclusively() throws {
+        let folder = try ChildProcess.temporaryFolder("exclusive")
+        let victim = folder + "/victim.txt"
+        try Data("precious\n".utf8).write(to: URL(fileURLWithPath: victim))
+        try FileManager.default.createSymbolicLink(atPath: folder + "/.x.migfsm-1-0000000000000000.tmp", withDestinationPath: victim)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/.y.migfsm-1-0000000000000000.tmp", withDestinationPath: folder + "/missing.txt")
+        let output = try OutputFolder.open(folder)
+        XCTAssertNil(try output.createExclusive(named: ".x.migfsm-1-0000000000000000.tmp"))
+        XCTAssertNil(try output.createExclusive(named: ".y.migfsm-1-0000000000000000.tmp"))
+        XCTAssertEqual(try String(contentsOfFile: victim, encoding: .utf8), "precious\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/missing.txt"))
+        var names: Set<String> = []
+        for _ in 0..<8 {
+            let temporary = try output.createExclusive(prefix: ".x.migfsm-1-", suffix: ".tmp")
+            try temporary.write([])
+            XCTAssertEqual(temporary.name.count, ".x.migfsm-1-".count + 16 + 4)
+            names.insert(temporary.name)
+        }
+        XCTAssertEqual(names.count, 8)
     }
 
     func testSameBytesInAnyFolderLocaleAndTimeZone() throws {

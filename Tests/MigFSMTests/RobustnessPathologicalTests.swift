@@ -1,5 +1,6 @@
 import XCTest
 @testable import MigFSM
+import MigFSMTestSupport
 
 /// Pathological inputs give the right answer (the benchmark `migfsm-bench
 /// robustness` times them): huge specs, cycles everywhere, long lines, deep
@@ -26,7 +27,8 @@ final class RobustnessPathologicalTests: XCTestCase {
         XCTAssertEqual(model.arcs.prefix(1000).filter { model.states[$0.from].name == "S1" }.count, 1000)
         let last = model.arcs.last!
         XCTAssertEqual([model.states[last.from].name, model.states[last.to].name], ["S1000", "S1001"])
-        XCTAssertFalse(model.arcs.contains { $0.from == model.id("S1001") })
+        let sink = model.id("S1001")
+        XCTAssertFalse(model.arcs.contains { $0.from == sink })
     }
 
     func testCyclesEverywhereAreProven() {

@@ -39,20 +39,26 @@ enum ChildProcess {
     }
 
     /// Runs `/bin/sh -c script` with `arguments` as `$1...`, in `directory`,
-    /// with `environment` (default: this process's).
+    /// with `environment` (default: this process's). With `standardOutput`,
+    /// the child writes there instead of into a pipe read here (`out` is
+    /// then empty).
     static func shell(_ script: String, _ arguments: [String] = [], in directory: String? = nil,
-                      environment: [String: String]? = nil) throws -> Result {
+                      environment: [String: String]? = nil, standardOutput: FileHandle? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script, "sh"] + arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
+        process.standardOutput = standardOutput ?? out
         process.standardError = err
         try process.run()
+        if standardOutput != nil { try out.fileHandleForWriting.close() }
+        // Both pipes are drained at once: a child that fills one while the
+        // other is read to its end would wait forever.
+        let errors = PipeDrain(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.wait()
         process.waitUntilExit()
         let signalled = process.terminationReason == .uncaughtSignal
         return Result(status: process.terminationStatus, signal: signalled ? process.terminationStatus : nil,
@@ -95,5 +101,23 @@ enum ChildProcess {
     /// proposals `generate` reads beside it.
     static func copySpecs(into folder: String) throws {
         try FileManager.default.copyItem(atPath: Repository.path("Specs"), toPath: folder + "/Specs")
+    }
+}
+
+/// Reads a pipe to its end on another thread, for `wait()` to return.
+final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }

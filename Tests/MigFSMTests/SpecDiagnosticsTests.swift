@@ -138,14 +138,14 @@ final class SpecDiagnosticsTests: XCTestCase {
             "t.fsm:13:1: error: token is 1048576 characters long; at most 255 are allowed\n")
         let spaced = String(repeating: "A ", count: 1 << 19)
         XCTAssertEqual(diagnostics(Self.valid + spaced + "\n"),
-            "t.fsm:13:1: error: unknown keyword 'A'\n")
+            "t.fsm:13:1: error: unknown keyword 'A'; expected a statement keyword or an arc 'A -> B'\n")
     }
 
     func testUnexpectedCharacters() {
         XCTAssertEqual(diagnostics(replacing("RUNNING -> STOP", with: "RUNNING => STOP")),
-            "t.fsm:9:10: error: unexpected character '>'\n")
+            "t.fsm:9:9: error: unexpected '=>'; did you mean '->'?\n")
         XCTAssertEqual(diagnostics(replacing("RUNNING -> STOP", with: "RUNNING \u{2192} STOP")),
-            "t.fsm:9:9: error: unexpected character U+2192\n")
+            "t.fsm:9:9: error: unexpected character U+2192 ('\u{2192}'); did you mean '->'?\n")
         XCTAssertEqual(diagnostics(replacing("RUNNING -> STOP", with: "RUNNING -> STOP -> SAVE")),
             "t.fsm:9:17: error: an arc joins exactly two states; write each arc on its own line\n")
     }
@@ -186,7 +186,7 @@ final class SpecDiagnosticsTests: XCTestCase {
 
             """)
         XCTAssertEqual(diagnostics(replacing("needs BASE reset", with: "needs BASE")),
-            "t.fsm:1:1: error: no state is marked 'reset'; the protocol needs the state a reset gives\n")
+            "t.fsm:4:7: error: no state is marked 'reset'; the protocol needs the state a reset gives\n")
     }
 
     func testDuplicateArcAndContradictoryBlock() {

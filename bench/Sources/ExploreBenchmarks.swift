@@ -1,7 +1,7 @@
 import Foundation
 import MigFSM
 
-/// Issue 5: the fault-injection explorer on vfio-v2, in-process.
+/// The fault-injection explorer on vfio-v2, in-process.
 enum ExploreBenchmarks {
     static var all: [Benchmark] {
         let model = try! SpecReader.read(text: SpecBenchmarks.vfioText(), path: "Specs/vfio-v2.fsm")

@@ -1,5 +1,6 @@
 import Foundation
 import MigFSM
+import MigFSMTestSupport
 
 /// import-c and audit-driver: on large generated C files, and on the real
 /// 6.12 kernel tree (`$MIGFSM_KERNEL_TREE`, else `.build/kernel-source/

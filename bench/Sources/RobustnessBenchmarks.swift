@@ -1,7 +1,8 @@
 import Foundation
 import MigFSM
+import MigFSMTestSupport
 
-/// Issue 9: the pathological inputs of the Robustness tests, timed; each
+/// The pathological inputs of the Robustness tests, timed; each
 /// case's note names the bound (README) its median must stay under.
 enum RobustnessBenchmarks {
     static func vfio() -> MigrationProtocol {
@@ -37,6 +38,15 @@ enum RobustnessBenchmarks {
         let dense = PathologicalInput.denseSpec(arcs: 1_000_000).text
         let complete = PathologicalInput.completeSpec(states: 100)
         let cycle = PathologicalInput.ringSpec(states: 200)
+        let bigCycle = PathologicalInput.ringSpec(states: 1000)
+        // The same cycle, every state renumbered: a diff that compares
+        // every request and finds only value changes.
+        let renumbered = bigCycle.split(separator: "\n").map { line -> String in
+            guard line.hasPrefix("state S"), !line.contains(" error"), let equals = line.range(of: " = ") else { return String(line) }
+            return line[..<equals.upperBound] + "1" + line[equals.upperBound...]
+        }.joined(separator: "\n") + "\n"
+        let features = PathologicalInput.featureSpec(features: 16)
+        let sparse = PathologicalInput.sparseSpec(largest: 4095)
         let longLine = PathologicalInput.longLineSpec(bytes: 10 << 20)
         let longToken = PathologicalInput.longTokenSpec(bytes: 10 << 20)
         let typos = PathologicalInput.typoSpec(states: 100_000, count: 100_000)
@@ -53,6 +63,24 @@ enum RobustnessBenchmarks {
             Benchmark("robustness: check, one cycle of 200", runs: 3) {
                 let model = try! SpecReader.read(text: cycle, path: "p.fsm")
                 return "\(Checker.check(model).allHold ? "holds" : "fails") (bound 5000 ms)"
+            },
+            Benchmark("robustness: check, one cycle of 1,000", runs: 3) {
+                let model = try! SpecReader.read(text: bigCycle, path: "p.fsm")
+                return "\(Checker.check(model).allHold ? "holds" : "fails") (bound 2000 ms)"
+            },
+            Benchmark("robustness: diff, cycle of 1,000 renumbered", runs: 3) {
+                let old = try! SpecReader.read(text: bigCycle, path: "old.fsm")
+                let new = try! SpecReader.read(text: renumbered, path: "new.fsm")
+                let diff = BehaviourDiff(old: old, new: new)
+                return "\(diff.valueChanges.count) value changes, paths identical: \(diff.featureSets.allSatisfy(\.isEmpty)) (bound 2000 ms)"
+            },
+            Benchmark("robustness: check, 16 features (65,536 sets)", runs: 3) {
+                let model = try! SpecReader.read(text: features, path: "p.fsm")
+                return "\(Checker.check(model).allHold ? "holds" : "fails") (bound 2000 ms)"
+            },
+            Benchmark("robustness: check, states 0, 1 and 4095", runs: 5) {
+                let model = try! SpecReader.read(text: sparse, path: "p.fsm")
+                return "\(Checker.check(model).rendered.utf8.count) bytes of report (bound 100 ms)"
             },
             Benchmark("robustness: spec, 10 MB line + 10 MB comment", runs: 3) { readSpec(longLine, bound: 5000) },
             Benchmark("robustness: spec, one 10 MB token", runs: 5) { readSpec(longToken, bound: 1000) },

@@ -1,7 +1,7 @@
 import Foundation
 import MigFSM
 
-/// Issues 2 and 3: reading and validating specs, computing every table.
+/// Reading and validating specs, computing every table.
 enum SpecBenchmarks {
     static func vfioText() -> String {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -19,7 +19,7 @@ enum SpecBenchmarks {
                 return "\(model.states.count) states"
             },
             Benchmark("paths: tables, arcs, paths of vfio-v2", runs: 2000) {
-                // Everything issue 3 computes: per feature set the table,
+                // Everything the tables need: per feature set the table,
                 // the required arcs, every request's path.
                 let paths = ProtocolPaths(model: model)
                 var walked = 0

@@ -73,6 +73,10 @@ public struct ParsedArguments: Sendable {
             }
             parsed.values[name] = value
         }
+        let standardInput = parsed.positionals + parsed.lists.values.joined()
+        if standardInput.filter({ $0 == SourceText.standardInputArgument }).count > 1 {
+            throw UsageError("'-' (standard input) is given twice; it can be read only once")
+        }
         let required = command.positionals.filter { !$0.isOptional }.count
         if parsed.positionals.count < required {
             let missing = command.positionals[parsed.positionals.count]

@@ -16,24 +16,44 @@ public enum Checker {
     }
 
     public static func check(_ paths: ProtocolPaths) -> CheckReport {
+        let required = paths.tables.map(\.requiredArcs)
+        let walks = walkChecks(paths)
         var results: [CheckResult] = [
             tieCheck(paths),
-            requiredArcsCheck(paths),
-            pathConsistencyCheck(paths),
-            sessionSafetyCheck(paths),
+            requiredArcsCheck(paths, required: required),
+            walks.pathConsistency,
+            walks.sessionSafety,
             oneTableCheck(paths),
         ]
-        results += kernelLookupChecks(paths)
+        results += kernelLookupChecks(paths, required: required)
         results.append(groupReadingCheck(paths))
         results += paths.model.invariants.map { invariantCheck($0, paths) }
-        return CheckReport(paths: paths, results: results)
+        let summaries = paths.tables.prefix(CheckReport.listedFeatureSets).enumerated().map { index, table in
+            CheckReport.FeatureSetSummary(
+                features: table.features, states: table.supportedStates.count,
+                requiredArcs: required[index].count, combinationTransitions: table.combinationCount)
+        }
+        return CheckReport(paths: paths, results: results, featureSets: summaries)
     }
 }
 
 /// The verdicts of one `check` run, with the protocol's summary.
 public struct CheckReport: Sendable {
+    /// The size of one feature set's tables, for the summary.
+    public struct FeatureSetSummary: Hashable, Sendable {
+        public var features: FeatureSet
+        public var states: Int
+        public var requiredArcs: Int
+        public var combinationTransitions: Int
+    }
+
+    /// The most feature sets the summary lists (a spec may have 65,536).
+    public static let listedFeatureSets = 64
+
     public let paths: ProtocolPaths
     public let results: [CheckResult]
+    /// The first `listedFeatureSets` feature sets, ascending by flags.
+    public let featureSets: [FeatureSetSummary]
 
     public var model: MigrationProtocol { paths.model }
 
@@ -44,13 +64,16 @@ public struct CheckReport: Sendable {
         let model = self.model
         var text = "protocol \(model.name) (\(model.sourcePath))\n"
         text += "  \(model.states.count) states, \(model.features.count) features, "
-        text += "\(paths.tables.count) valid feature sets, \(model.arcs.count) arcs"
+        text += "\(Count.grouped(paths.tables.count)) valid feature sets, \(model.arcs.count) arcs"
         text += model.arcGates.isEmpty ? ", " : " (\(model.arcGates.count) gated by a feature), "
         text += "\(model.blocked.count) blocked requests"
         text += model.blockedGates.isEmpty ? "\n" : " (\(model.blockedGates.count) served with a feature)\n"
-        for table in paths.tables {
-            text += "  \(model.describe(table.features)): \(table.supportedStates.count) states, "
-            text += "\(table.requiredArcs.count) required arcs, \(table.combinationPaths.count) combination transitions\n"
+        for set in featureSets {
+            text += "  \(model.describe(set.features)): \(set.states) states, "
+            text += "\(set.requiredArcs) required arcs, \(set.combinationTransitions) combination transitions\n"
+        }
+        if paths.tables.count > featureSets.count {
+            text += "  and \(Count.grouped(paths.tables.count - featureSets.count)) more feature sets\n"
         }
         text += "\n"
         for result in results {
@@ -59,6 +82,9 @@ public struct CheckReport: Sendable {
             for finding in result.findings {
                 let prefix = finding.features.map { model.describe($0) + " " } ?? ""
                 text += "       " + prefix + finding.message + "\n"
+            }
+            if result.unlistedFindings > 0 {
+                text += "       and \(Count.grouped(result.unlistedFindings)) more\n"
             }
         }
         let failed = results.filter { $0.verdict == .fails }.count

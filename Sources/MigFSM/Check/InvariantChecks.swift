@@ -2,7 +2,7 @@ extension Checker {
     /// The check of one spec invariant, named as the spec writes it.
     static func invariantCheck(_ invariant: Invariant, _ paths: ProtocolPaths) -> CheckResult {
         let model = paths.model
-        var findings: [CheckResult.Finding] = []
+        var findings = FindingList()
         let name: String
         let summary: String
         switch invariant.kind {
@@ -13,15 +13,38 @@ extension Checker {
             summary = reading == .literal
                 ? "no path has a member inside it"
                 : "members are inside a path only when it stays in the group"
-            for table in paths.tables {
-                for path in table.combinationPaths {
-                    let interior = path.dropFirst().dropLast().filter { members.contains($0) }
-                    guard let first = interior.first else { continue }
-                    if reading == .contained && path.allSatisfy({ members.contains($0) }) { continue }
-                    findings.append(.init(features: table.features,
-                        "\(model.describe(path: path)) has \(model.states[first].name) inside it"))
+            // Per requested state, on its next-state tree: the first member
+            // inside each walk, and whether the whole walk is in the group.
+            let count = model.states.count
+            var firstInside = [Int32](repeating: -1, count: count)
+            var allMembers = [Bool](repeating: false, count: count)
+            var found = FirstRequests<Int32>(limit: FindingList.limit)
+            for (index, table) in paths.tables.enumerated() {
+                let rank = table.ranks
+                var tree = NextStateTree(table)
+                for target in table.supportedStates {
+                    tree.grow(toward: target)
+                    firstInside[target] = -1
+                    allMembers[target] = members.contains(target)
+                    for node in tree.rootFirst.dropFirst() {
+                        let state = Int(node)
+                        guard let next = tree.parent(of: state) else { continue }
+                        firstInside[state] = next != target && members.contains(next) ? Int32(next) : firstInside[next]
+                        allMembers[state] = members.contains(state) && allMembers[next]
+                        if firstInside[state] >= 0 && !(reading == .contained && allMembers[state]) {
+                            found.add(set: index, from: rank[state], to: rank[target], firstInside[state])
+                        }
+                    }
                 }
             }
+            for entry in found.kept {
+                let table = paths.tables[entry.set]
+                let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+                let walk = table.walk(from: from, to: to, limit: count + 1)
+                findings.append(.init(features: table.features,
+                    "\(model.describe(path: walk)) has \(model.states[Int(entry.payload)].name) inside it"))
+            }
+            findings.count(found.total - found.kept.count)
         case .refused(let arc, let gate):
             name = "invariant refused \(model.describe(arc))"
                 + (gate.map { " unless " + model.featureNames($0).joined(separator: " | ") } ?? "")

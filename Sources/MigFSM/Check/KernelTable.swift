@@ -32,6 +32,30 @@ public struct KernelTable: Sendable {
     /// The largest table migfsm builds (entries per row).
     public static let maximumSize = 4096
 
+    /// The largest table `generate` writes for a spec of `states` states
+    /// (entries per row): the tables are indexed by value, so a spec with
+    /// three states valued 0, 1 and 4095 would write 16 million entries.
+    /// Values below 256, or below four times the number of states, keep
+    /// every output within a small multiple of the spec's own size.
+    public static func largestEmittedSize(states: Int) -> Int {
+        min(maximumSize, max(256, 4 * states))
+    }
+
+    /// The state with the largest value, when it is too large for a table
+    /// of at most `limit` entries per row (`maximumSize` by default), as an
+    /// error at its declaration; `nil` when the values fit.
+    public static func valueRangeError(_ model: MigrationProtocol, limit: Int = maximumSize, purpose: String) -> Diagnostic? {
+        guard let largest = model.states.indices.max(by: { model.states[$0].value < model.states[$1].value }) else {
+            return nil
+        }
+        let state = model.states[largest]
+        guard UInt64(state.value) >= UInt64(limit) else { return nil }
+        let size = UInt64(state.value) + 1
+        return .error(at: state.location,
+            "'\(state.name)' = \(state.value) makes the value-indexed table \(size) × \(size) entries for \(model.states.count) states; "
+            + "\(purpose) needs every state value below \(limit); number the states densely")
+    }
+
     /// Builds the table from the full feature set's path table, or `nil`
     /// when a state value exceeds `maximumSize - 1`.
     public init?(paths full: PathTable) {
@@ -103,6 +127,13 @@ public struct KernelTable: Sendable {
         case cycle(visited: [UInt32])
     }
 
+    /// An outcome without the entries read: what a proof compares.
+    public enum Verdict: Hashable, Sendable {
+        case next(UInt32)
+        case refused
+        case cycle
+    }
+
     /// The two skip loops real kernels have had.
     public enum SkipLoop: String, Hashable, Sendable, CaseIterable {
         /// `while (*next_fsm != VFIO_DEVICE_STATE_ERROR && mask not within
@@ -135,6 +166,30 @@ public struct KernelTable: Sendable {
         return next == errorValue ? .refused(visited: visited) : .next(next, visited: visited)
     }
 
+    /// `lookup` or `generatedLookup` without recording the entries read,
+    /// for proofs that make millions of lookups: `supported[v]` says
+    /// whether value `v` (below `size`) is supported with the flags looked
+    /// up with, and `guarded` whether the skip loop stops at the error
+    /// state. A loop that reads more than `size` entries has come back to
+    /// one: `.cycle`.
+    func verdict(current: UInt32, requested: UInt32, supported: [Bool], guarded: Bool) -> Verdict {
+        guard Int(current) < size, Int(requested) < size,
+              supported[Int(current)], supported[Int(requested)] else { return .refused }
+        var next = entries[Int(current) * size + Int(requested)]
+        var steps = 0
+        while !(guarded && next == errorValue) && !supported[Int(next)] {
+            steps += 1
+            if steps > size { return .cycle }
+            next = entries[Int(next) * size + Int(requested)]
+        }
+        return next == errorValue ? .refused : .next(next)
+    }
+
+    /// Per value below `size`: whether a device with `flags` supports it.
+    func supportedValues(flags: UInt32) -> [Bool] {
+        masks.map { $0 & flags == $0 }
+    }
+
     /// migfsm's emitted lookup (the C headers' and the Swift module's): the
     /// kernel's, with the skip loop guarded at the error state, statement for
     /// statement, and before the table a test of the flags for each request
@@ -149,5 +204,16 @@ public struct KernelTable: Sendable {
             if flags & gated.gate != gated.gate { return .refused(visited: []) }
         }
         return lookup(flags: flags, current: current, requested: requested, loop: .guarded)
+    }
+}
+
+extension KernelTable.Outcome {
+    /// The outcome without the entries read.
+    public var verdict: KernelTable.Verdict {
+        switch self {
+        case .next(let value, _): return .next(value)
+        case .refused: return .refused
+        case .cycle: return .cycle
+        }
     }
 }

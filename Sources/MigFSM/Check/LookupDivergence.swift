@@ -41,10 +41,93 @@ public struct LookupDivergence: Hashable, Sendable {
     public var request: String { "\(subject) \(current) -> \(requested)" }
 }
 
+extension LookupDivergence {
+    /// What a lookup's result is, measured against the spec, before any
+    /// words are built: `nil` when it agrees.
+    static func kind(
+        of outcome: KernelTable.Verdict, flagsDefined: Bool, expected: StateID?, expectedValue: UInt32?,
+        arcRequired: () -> Bool
+    ) -> Kind? {
+        switch outcome {
+        case .cycle:
+            return .neverEnds
+        case .refused:
+            return expected != nil ? .refused : nil
+        case .next(let value):
+            guard flagsDefined else { return .undefinedFlags }
+            guard let expectedValue else { return .servesRefused }
+            if value != expectedValue { return .wrongNext }
+            return arcRequired() ? nil : .notRequiredArc
+        }
+    }
+
+    /// The divergence of `kind` in words, as `check` and `import-c` print it.
+    static func make(
+        _ kind: Kind, _ outcome: KernelTable.Outcome, flags: UInt32, table: PathTable?, kernel: KernelTable,
+        current: UInt32, requested: UInt32, label: (UInt32) -> String, id: (UInt32) -> StateID?
+    ) -> LookupDivergence {
+        let model = kernel.model
+        // The kernel ignores the bits no feature has: flags with such bits
+        // mean their declared bits, and say so.
+        let features = FeatureSet(rawValue: flags & model.allFeatures.rawValue)
+        var subject = table != nil ? model.describe(features) : "flags 0x\(String(flags, radix: 16))"
+        if table != nil && features.rawValue != flags { subject = "flags 0x\(String(flags, radix: 16)) \(subject)" }
+        let from = id(current)
+        let to = id(requested)
+        let request = "\(label(current)) -> \(label(requested))"
+        let visited: [UInt32]
+        var result: UInt32?
+        switch outcome {
+        case .cycle(let read), .refused(let read): visited = read
+        case .next(let value, let read): visited = read; result = value
+        }
+        let walked = visited.map(label).joined(separator: " -> ")
+        var spec: String {
+            guard let table else { return "defines no feature set with these flags" }
+            guard let from, let to else { return "refuses it (no state has that value)" }
+            switch table.next(from: from, to: to) {
+            case .success(let next):
+                return from == to ? "stays in \(model.states[to].name)"
+                    : table.path(from: from, to: to).map { "walks " + model.describe(path: $0) }
+                    ?? "gives next state \(model.states[next].name)"
+            case .failure(let refusal):
+                return "refuses it (\(refusal.explanation))"
+            }
+        }
+        let expected = table.flatMap { table in from.flatMap { from in to.flatMap { table.nextState(from: from, to: $0) } } }
+        let message: String
+        switch kind {
+        case .neverEnds:
+            let last = visited.last ?? current
+            let ending = Int(last) < kernel.size && kernel.masks[Int(last)] == ~0
+                ? " (\(label(last))'s mask ~0 is never within the flags)" : ""
+            message = "\(subject) \(request): the skip loop never ends: reads \(walked) -> ...\(ending)"
+        case .refused:
+            message = "\(subject) \(request): refused after reading \(visited.isEmpty ? "nothing" : walked); the spec walks to \(expected.map { model.states[$0].name } ?? "?")"
+        case .undefinedFlags:
+            message = "\(subject) \(request): gives \(result.map(label) ?? "?") (read \(walked)) for flags the spec does not define"
+        case .servesRefused:
+            message = "\(subject) \(request): gives \(result.map(label) ?? "?") (read \(walked)); the spec refuses it"
+        case .wrongNext:
+            message = "\(subject) \(request): gives \(result.map(label) ?? "?") (read \(walked)); the spec's next state is \(expected.map { model.states[$0].name } ?? "?")"
+        case .notRequiredArc:
+            let arc = from.flatMap { from in expected.map { model.describe(Arc(from, $0)) } } ?? "?"
+            message = "\(subject) \(request): asks the driver for \(arc), not a required arc"
+        }
+        return LookupDivergence(
+            kind: kind, flags: flags, features: table != nil ? features : nil, subject: subject,
+            current: label(current), requested: label(requested), walked: visited.map(label),
+            result: result.map(label), spec: spec, message: message)
+    }
+}
+
 extension Checker {
     /// Runs `lookup` for every flags value (or the given ones) and every
-    /// (current, requested) pair, out-of-range values included, and returns
-    /// each departure from the spec with the number of lookups made.
+    /// (current, requested) pair of values, from 0 to one past the table,
+    /// and the largest u32, and returns each departure from the spec with
+    /// the number of lookups made. For tables read from elsewhere (C code),
+    /// whose every entry may differ; `check` proves its own tables with
+    /// `LookupProof`, which treats the values no state has as one.
     public static func lookupDivergences(
         _ paths: ProtocolPaths, _ kernel: KernelTable,
         _ lookup: (UInt32, UInt32, UInt32) -> KernelTable.Outcome,
@@ -53,13 +136,7 @@ extension Checker {
         let model = paths.model
         var byValue: [UInt32: StateID] = [:]
         for (id, state) in model.states.enumerated() { byValue[state.value] = id }
-        func label(_ value: UInt32) -> String {
-            byValue[value].map { model.states[$0].name } ?? "value \(value)"
-        }
-        func walked(_ visited: [UInt32]) -> String {
-            visited.map(label).joined(separator: " -> ")
-        }
-        // Out-of-range values: the first past the table and the largest u32.
+        let label = { (value: UInt32) in byValue[value].map { model.states[$0].name } ?? "value \(value)" }
         let values = (0...UInt32(kernel.size)).map { $0 } + [UInt32.max]
         var divergences: [LookupDivergence] = []
         var cases = 0
@@ -69,8 +146,6 @@ extension Checker {
             let features = FeatureSet(rawValue: flags & model.allFeatures.rawValue)
             let table = model.isValid(features) ? paths.table(for: features) : nil
             let required = Set(table?.requiredArcs ?? [])
-            var subject = table != nil ? model.describe(features) : "flags 0x\(String(flags, radix: 16))"
-            if table != nil && features.rawValue != flags { subject = "flags 0x\(String(flags, radix: 16)) \(subject)" }
             for current in values {
                 for requested in values {
                     cases += 1
@@ -79,57 +154,14 @@ extension Checker {
                     let to = byValue[requested]
                     var expected: StateID?
                     if let table, let from, let to { expected = table.nextState(from: from, to: to) }
-                    // Words are built only for a divergence: the loop runs
-                    // for every flags value and pair, and almost all agree.
-                    func specSays() -> String {
-                        guard let table else { return "defines no feature set with these flags" }
-                        guard let from, let to else { return "refuses it (no state has that value)" }
-                        switch table.next(from: from, to: to) {
-                        case .success(let next):
-                            return from == to ? "stays in \(model.states[to].name)"
-                                : table.path(from: from, to: to).map { "walks " + model.describe(path: $0) }
-                                ?? "gives next state \(model.states[next].name)"
-                        case .failure(let refusal):
-                            return "refuses it (\(refusal.explanation))"
-                        }
-                    }
-                    var request: String { "\(label(current)) -> \(label(requested))" }
-                    func divergence(_ kind: LookupDivergence.Kind, _ visited: [UInt32], _ result: UInt32?, _ message: String) {
-                        divergences.append(LookupDivergence(
-                            kind: kind, flags: flags, features: table != nil ? features : nil, subject: subject,
-                            current: label(current), requested: label(requested), walked: visited.map(label),
-                            result: result.map(label), spec: specSays(), message: message))
-                    }
-                    switch outcome {
-                    case .cycle(let visited):
-                        divergence(.neverEnds, visited, nil,
-                            "\(subject) \(request): the skip loop never ends: reads \(walked(visited)) -> ..."
-                            + (kernel.masks[Int(visited.last!)] == ~0 ? " (\(label(visited.last!))'s mask ~0 is never within the flags)" : ""))
-                    case .refused(let visited):
-                        if let expected {
-                            divergence(.refused, visited, nil,
-                                "\(subject) \(request): refused after reading \(visited.isEmpty ? "nothing" : walked(visited)); the spec walks to \(model.states[expected].name)")
-                        }
-                    case .next(let value, let visited):
-                        guard let table else {
-                            divergence(.undefinedFlags, visited, value,
-                                "\(subject) \(request): gives \(label(value)) (read \(walked(visited))) for flags the spec does not define")
-                            continue
-                        }
-                        guard let expected else {
-                            divergence(.servesRefused, visited, value,
-                                "\(subject) \(request): gives \(label(value)) (read \(walked(visited))); the spec refuses it")
-                            continue
-                        }
-                        if value != model.states[expected].value {
-                            divergence(.wrongNext, visited, value,
-                                "\(subject) \(request): gives \(label(value)) (read \(walked(visited))); the spec's next state is \(model.states[expected].name)")
-                        } else if let from, current != requested, !required.contains(Arc(from, expected)) {
-                            divergence(.notRequiredArc, visited, value,
-                                "\(subject) \(request): asks the driver for \(model.describe(Arc(from, expected))), not a required arc")
-                        }
-                        _ = table
-                    }
+                    let kind = LookupDivergence.kind(
+                        of: outcome.verdict, flagsDefined: table != nil, expected: expected,
+                        expectedValue: expected.map { model.states[$0].value },
+                        arcRequired: { current == requested || from.map { from in expected.map { required.contains(Arc(from, $0)) } ?? false } ?? false })
+                    guard let kind else { continue }
+                    divergences.append(LookupDivergence.make(
+                        kind, outcome, flags: flags, table: table, kernel: kernel,
+                        current: current, requested: requested, label: label, id: { byValue[$0] }))
                 }
             }
         }

@@ -3,7 +3,7 @@ extension Checker {
     /// states (unless the spec declares a tie-break).
     static func tieCheck(_ paths: ProtocolPaths) -> CheckResult {
         let model = paths.model
-        var findings: [CheckResult.Finding] = []
+        var findings = FindingList()
         for table in paths.tables {
             for tie in table.ties {
                 findings.append(.init(features: table.features,
@@ -16,95 +16,142 @@ extension Checker {
 
     /// `required-arcs`: the arcs the paths use are exactly the arcs the full
     /// graph contracts to on each feature set (none unused, none invented).
-    static func requiredArcsCheck(_ paths: ProtocolPaths) -> CheckResult {
+    static func requiredArcsCheck(_ paths: ProtocolPaths, required: [[Arc]]) -> CheckResult {
         let model = paths.model
-        var findings: [CheckResult.Finding] = []
-        for table in paths.tables {
-            let required = Set(table.requiredArcs)
-            for arc in table.graph.arcs where !required.contains(arc) {
-                findings.append(.init(features: table.features,
-                    "the contracted arc \(model.describe(arc)) is never used by a path"))
-            }
-            for arc in table.requiredArcs where !table.graph.hasArc(arc) {
-                findings.append(.init(features: table.features,
-                    "a path uses \(model.describe(arc)), which the full graph does not contract to"))
+        var findings = FindingList()
+        let count = model.states.count
+        // Per state: the stamp of the last (feature set, source) whose
+        // required arcs (`used`) or contracted arcs (`contracted`) reach it.
+        var used = [Int](repeating: -1, count: count)
+        var contracted = [Int](repeating: -1, count: count)
+        var stamp = 0
+        for (table, arcs) in zip(paths.tables, required) {
+            let graph = table.graph
+            // Both the supported states and the required arcs are in value
+            // order: walk them together.
+            var next = 0
+            for from in table.supportedStates {
+                stamp += 1
+                let start = next
+                while next < arcs.count && arcs[next].from == from { next += 1 }
+                for arc in arcs[start..<next] { used[arc.to] = stamp }
+                for edge in Int(graph.offsets[from])..<Int(graph.offsets[from + 1]) {
+                    let to = Int(graph.targets[edge])
+                    contracted[to] = stamp
+                    if used[to] != stamp {
+                        findings.append(.init(features: table.features,
+                            "the contracted arc \(model.describe(Arc(from, to))) is never used by a path"))
+                    }
+                }
+                for arc in arcs[start..<next] where contracted[arc.to] != stamp {
+                    findings.append(.init(features: table.features,
+                        "a path uses \(model.describe(arc)), which the full graph does not contract to"))
+                }
             }
         }
-        let counts = paths.tables.map { "\($0.requiredArcs.count)" }.joined(separator: "/")
+        let counts = required.map { "\($0.count)" }.joined(separator: "/")
         return .proven("required-arcs", "each feature set's paths use exactly its contracted arcs (\(counts))", findings: findings)
     }
 
-    /// `path-consistency`: following next[][] from any state reaches the
-    /// requested one within |states| steps, along a shortest path that obeys
-    /// the path rule from the first state, and that path is the breadth-first
-    /// search's own.
-    static func pathConsistencyCheck(_ paths: ProtocolPaths) -> CheckResult {
+    /// `path-consistency` and `session-safety`, proven in one pass over
+    /// each feature set's next-state trees (one per requested state).
+    static func walkChecks(_ paths: ProtocolPaths) -> (pathConsistency: CheckResult, sessionSafety: CheckResult) {
         let model = paths.model
-        var findings: [CheckResult.Finding] = []
-        let values = model.states.map(\.value)
-        for table in paths.tables {
-            let graph = table.graph
-            for from in table.supportedStates {
-                let outside = ShortestPathTree(graph: graph, source: from, mode: .outside, values: values)
-                let group = graph.ruledGroup[from]
-                let inside = group >= 0 && graph.groupIsContained[Int(group)]
-                    ? ShortestPathTree(graph: graph, source: from, mode: .inside(group: group), values: values) : nil
-                for to in table.supportedStates where to != from {
-                    guard let first = table.nextState(from: from, to: to), let length = table.length(from: from, to: to) else { continue }
-                    var walk = [from]
-                    var state = from
-                    var broken: String?
-                    while state != to {
-                        guard walk.count <= model.states.count else {
-                            broken = "does not reach \(model.states[to].name) within \(model.states.count) steps"
-                            break
-                        }
-                        guard let step = table.nextState(from: state, to: to) else {
-                            broken = "is refused midway, at \(model.states[state].name)"
-                            break
-                        }
-                        walk.append(step)
-                        state = step
+        let opensSession = SessionOpenings(model)
+        var consistency = FirstRequests<Verdict>(limit: FindingList.limit)
+        var sessions = FirstRequests<Int>(limit: FindingList.limit)
+        var sessionFindings = 0
+        var scratch = WalkFacts(count: model.states.count)
+        for (index, table) in paths.tables.enumerated() {
+            let rank = table.ranks
+            var tree = NextStateTree(table)
+            for target in table.supportedStates {
+                tree.grow(toward: target)
+                for (state, reason) in tree.unreached {
+                    consistency.add(set: index, from: rank[state], to: rank[target], .broken(reason))
+                }
+                scratch.derive(tree, opensSession) { state, facts in
+                    if !facts.shortest || !facts.obeysRule {
+                        consistency.add(set: index, from: rank[state], to: rank[target], .inconsistent(obeysRule: facts.obeysRule))
                     }
-                    let request = model.describe(Arc(from, to))
-                    if let broken {
-                        findings.append(.init(features: table.features, "\(request): the walk \(model.describe(path: walk)) \(broken)"))
-                        continue
-                    }
-                    let tree = [outside, inside].compactMap { $0 }.first {
-                        $0.distance[to] == Int32(length) && $0.firstSteps(to: to).contains(first)
-                    }
-                    let searched = tree?.path(to: to, first: first)
-                    if walk.count - 1 != length || !graph.obeysGroupRule(walk) || (searched != nil && searched! != walk) {
-                        var message = "\(request): next[][] walks \(model.describe(path: walk))"
-                        if let searched { message += ", the search found \(model.describe(path: searched))" }
-                        if !graph.obeysGroupRule(walk) { message += "; the walk breaks the group rule" }
-                        findings.append(.init(features: table.features, message))
+                    if facts.earlyOpenings > 0 {
+                        sessions.add(set: index, from: rank[state], to: rank[target], facts.earlyOpenings)
+                        sessionFindings += facts.earlyOpenings
                     }
                 }
             }
         }
-        return .proven("path-consistency", "next[][] walks every request along its shortest allowed path", findings: findings)
+        var consistencyFindings = FindingList()
+        for entry in consistency.kept {
+            let table = paths.tables[entry.set]
+            let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+            switch entry.payload {
+            case .broken(let reason): consistencyFindings.append(brokenWalk(table, from, to, reason))
+            case .inconsistent(let obeysRule): consistencyFindings.append(inconsistentWalk(table, from, to, obeysRule: obeysRule))
+            }
+        }
+        consistencyFindings.count(consistency.total - consistency.kept.count)
+        var sessionList = FindingList()
+        var listed = 0
+        for entry in sessions.kept {
+            let table = paths.tables[entry.set]
+            let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+            let walk = table.walk(from: from, to: to, limit: model.states.count + 1)
+            for index in 0..<(walk.count - 2) where opensSession(walk[index], walk[index + 1]) {
+                sessionList.append(.init(features: table.features,
+                    "\(model.describe(path: walk)) opens a session at \(model.describe(Arc(walk[index], walk[index + 1]))), before its final arc"))
+                listed += 1
+            }
+        }
+        sessionList.count(sessionFindings - listed)
+        return (.proven("path-consistency", "next[][] walks every request along its shortest allowed path", findings: consistencyFindings),
+                .proven("session-safety", "only a path's final arc opens a data session", findings: sessionList))
     }
 
-    /// `session-safety`: no path opens a data session except with its final
-    /// arc (the FD is handed back only when the ioctl returns).
-    static func sessionSafetyCheck(_ paths: ProtocolPaths) -> CheckResult {
-        let model = paths.model
-        var findings: [CheckResult.Finding] = []
-        for table in paths.tables {
-            for path in table.combinationPaths {
-                for index in 0..<(path.count - 2) where model.opensSession(Arc(path[index], path[index + 1])) {
-                    findings.append(.init(features: table.features,
-                        "\(model.describe(path: path)) opens a session at \(model.describe(Arc(path[index], path[index + 1]))), before its final arc"))
-                }
-            }
+    /// What `path-consistency` found for one request.
+    enum Verdict {
+        case broken(NextStateTree.Break)
+        case inconsistent(obeysRule: Bool)
+    }
+
+    /// The finding of a walk that never reaches the requested state.
+    private static func brokenWalk(
+        _ table: PathTable, _ state: StateID, _ target: StateID, _ reason: NextStateTree.Break
+    ) -> CheckResult.Finding {
+        let model = table.model
+        let count = model.states.count
+        let request = model.describe(Arc(state, target))
+        let walk = table.walk(from: state, to: target, limit: count + 1)
+        switch reason {
+        case .refusedAt(let stuck):
+            return .init(features: table.features,
+                "\(request): the walk \(model.describe(path: walk)) is refused midway, at \(model.states[stuck].name)")
+        case .cycleAt:
+            return .init(features: table.features,
+                "\(request): the walk \(model.describe(path: walk)) does not reach \(model.states[target].name) within \(count) steps")
         }
-        return .proven("session-safety", "only a path's final arc opens a data session", findings: findings)
+    }
+
+    /// The finding of a walk that reaches the requested state along a path
+    /// that is not shortest or breaks the group rule, with the path the
+    /// breadth-first search found for the request.
+    private static func inconsistentWalk(
+        _ table: PathTable, _ state: StateID, _ target: StateID, obeysRule: Bool
+    ) -> CheckResult.Finding {
+        let model = table.model
+        let walk = table.walk(from: state, to: target, limit: model.states.count + 1)
+        var message = "\(model.describe(Arc(state, target))): next[][] walks \(model.describe(path: walk))"
+        if let searched = table.searchedPath(from: state, to: target), searched != walk {
+            message += ", the search found \(model.describe(path: searched))"
+        }
+        if !obeysRule { message += "; the walk breaks the group rule" }
+        return .init(features: table.features, message)
     }
 
     /// `group-readings`: where the literal and the contained reading of the
-    /// group rule choose different paths (a note, not a failure).
+    /// group rule choose different paths (a note, not a failure). Two walks
+    /// toward one state are the same exactly when their first steps are the
+    /// same and so are the walks from there: one pass per requested state.
     static func groupReadingCheck(_ paths: ProtocolPaths) -> CheckResult {
         let model = paths.model
         guard !paths.rule.groupInterior.isEmpty else {
@@ -112,24 +159,54 @@ extension Checker {
         }
         let active = paths.rule.groupInterior.map(\.reading)
         let other: GroupReading = active.contains(.contained) ? .literal : .contained
-        let alternative = ProtocolPaths(model: model, rule: paths.rule.reading(other), featureSets: paths.tables.map(\.features))
-        var findings: [CheckResult.Finding] = []
-        for (table, otherTable) in zip(paths.tables, alternative.tables) {
-            for from in table.supportedStates {
-                for to in table.supportedStates where to != from {
-                    let mine = table.path(from: from, to: to)
-                    let theirs = otherTable.path(from: from, to: to)
-                    if mine != theirs {
-                        let describe = { (path: [StateID]?) in path.map { model.describe(path: $0) } ?? "refused" }
-                        findings.append(.init(features: table.features,
-                            "\(model.describe(Arc(from, to))): the spec's reading walks \(describe(mine)); \(other.rawValue) walks \(describe(theirs))"))
+        let count = model.states.count
+        var departs = FirstRequests<Void>(limit: FindingList.limit)
+        var alternatives: [PathTable] = []
+        for (index, table) in paths.tables.enumerated() {
+            let otherTable = PathTable(model: model, features: table.features, rule: paths.rule.reading(other))
+            let rank = table.ranks
+            var mine = NextStateTree(table)
+            var theirs = NextStateTree(otherTable)
+            // Per state, for the current target: whether both walks from it
+            // reach the target along the same states.
+            var same = [Bool](repeating: false, count: count)
+            for target in table.supportedStates {
+                mine.grow(toward: target)
+                theirs.grow(toward: target)
+                for state in table.supportedStates { same[state] = false }
+                same[target] = true
+                for node in mine.rootFirst.dropFirst() {
+                    let state = Int(node)
+                    if let next = mine.parent(of: state), next == theirs.parent(of: state) {
+                        same[state] = same[next]
+                    }
+                }
+                // A walk that never reaches the target reads as a refusal,
+                // as `path(from:to:)` gives it.
+                for from in table.supportedStates where from != target {
+                    if !same[from] && (mine.reaches(from) || theirs.reaches(from)) {
+                        departs.add(set: index, from: rank[from], to: rank[target], ())
                     }
                 }
             }
+            if departs.kept.contains(where: { $0.set == index }) { alternatives.append(otherTable) }
         }
-        let summary = findings.isEmpty
+        var findings = FindingList()
+        for entry in departs.kept {
+            let table = paths.tables[entry.set]
+            guard let otherTable = alternatives.first(where: { $0.features == table.features }) else { continue }
+            let from = table.supportedStates[entry.from], to = table.supportedStates[entry.to]
+            let describe = { (table: PathTable) in
+                table.path(from: from, to: to).map { model.describe(path: $0) } ?? "refused"
+            }
+            findings.append(.init(features: table.features,
+                "\(model.describe(Arc(from, to))): the spec's reading walks \(describe(table)); \(other.rawValue) walks \(describe(otherTable))"))
+        }
+        findings.count(departs.total - departs.kept.count)
+        let total = departs.total
+        let summary = total == 0
             ? "the \(other.rawValue) reading chooses the same paths"
-            : "the \(other.rawValue) reading departs on \(findings.count) request\(findings.count == 1 ? "" : "s")"
+            : "the \(other.rawValue) reading departs on \(Count.grouped(total)) request\(total == 1 ? "" : "s")"
         return CheckResult(name: "group-readings", verdict: .note, summary: summary, findings: findings)
     }
 }

@@ -49,6 +49,9 @@ public struct GeneratedFiles: Sendable {
     /// `currentDirectory`) only places the docs page's link to the spec.
     public init(model: MigrationProtocol, currentDirectory: String? = nil,
                 outputDirectory: String = "Generated") throws(GenerateError) {
+        if let sparse = Self.valueRangeError(model) {
+            throw GenerateError("\(sparse.location): \(sparse.message)")
+        }
         let (paths, kernel) = try Self.proven(model)
         let name = Self.specName(model.sourcePath)
         specName = name
@@ -86,6 +89,14 @@ public struct GeneratedFiles: Sendable {
             throw GenerateError("\(model.sourcePath): state values exceed \(KernelTable.maximumSize - 1): no table to generate")
         }
         return (paths, kernel)
+    }
+
+    /// Why the spec's tables, indexed by state value, would be too large to
+    /// write (`KernelTable.largestEmittedSize`), located at the state with
+    /// the largest value; `nil` when they fit.
+    public static func valueRangeError(_ model: MigrationProtocol) -> Diagnostic? {
+        KernelTable.valueRangeError(
+            model, limit: KernelTable.largestEmittedSize(states: model.states.count), purpose: "generate")
     }
 
     /// The spec as generated files name it: its file name, whatever folder

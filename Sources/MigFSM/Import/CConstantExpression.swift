@@ -48,7 +48,9 @@ public struct CConstantExpression {
             case "&": value &= right
             case "<<", ">>":
                 guard right < 64 else {
-                    throw .error(at: stream.location(token), "shift by \(right) bits is out of range")
+                    // The operand is read as C reads it: `-1` is negative.
+                    let count = Int64(bitPattern: right) < 0 ? String(Int64(bitPattern: right)) : String(right)
+                    throw .error(at: stream.location(token), "shift by \(count) bits is out of range (0 to 63)")
                 }
                 value = token.text == "<<" ? value << right : value >> right
             case "+": value &+= right

@@ -7,7 +7,7 @@ public enum Validator {
     public static let maximumFeatures = 16
 
     public static func validate(_ syntax: SpecSyntax) -> (MigrationProtocol?, [Diagnostic]) {
-        var run = Run(path: syntax.path, broken: syntax.brokenDeclarations)
+        var run = Run(path: syntax.path, broken: syntax.brokenDeclarations, brokenStatements: syntax.brokenStatementKeywords)
         let model = run.build(syntax)
         let diagnostics = run.diagnostics.sorted { $0.location < $1.location }
         return (diagnostics.isEmpty ? model : nil, diagnostics)
@@ -17,13 +17,17 @@ public enum Validator {
         let path: String
         /// Names whose declaration is broken: not reported again as unknown.
         var broken: Set<String>
+        /// The statements some line failed to make (`state`, `protocol`):
+        /// nothing is missing on their account.
+        let brokenStatements: Set<String>
         /// Filled once the groups are built.
         var groupIndexByName: [String: Int] = [:]
         var diagnostics: [Diagnostic] = []
 
-        init(path: String, broken: Set<String>) {
+        init(path: String, broken: Set<String>, brokenStatements: Set<String>) {
             self.path = path
             self.broken = broken
+            self.brokenStatements = brokenStatements
         }
 
         mutating func error(_ location: SourceLocation, _ message: String, note: Diagnostic.Note? = nil) {
@@ -34,8 +38,12 @@ public enum Validator {
             let statements = syntax.statements
             let start = SourceLocation(file: path, line: 1, column: 1)
             if statements.isEmpty {
-                let blank = syntax.lines.allSatisfy { $0.comment == nil }
-                error(start, blank ? "spec is empty" : "spec declares nothing (only comments)")
+                // A file whose every statement is broken says what it is
+                // in those errors already.
+                if syntax.brokenLines.isEmpty {
+                    let blank = syntax.lines.allSatisfy { $0.comment == nil }
+                    error(start, blank ? "spec is empty" : "spec declares nothing (only comments)")
+                }
                 return nil
             }
 
@@ -61,7 +69,7 @@ public enum Validator {
                 default: break
                 }
             }
-            if protocolName == nil {
+            if protocolName == nil && !brokenStatements.contains("protocol") {
                 error(start, "spec does not name its protocol; add 'protocol NAME'")
             }
             var naming = Naming.defaults(protocolName: protocolName?.text ?? "protocol")
@@ -106,14 +114,15 @@ public enum Validator {
 
             let errorStates = resolvedStates.indices.filter { resolvedStates[$0].isError }
             let resetStates = resolvedStates.indices.filter { resolvedStates[$0].isReset }
-            if !states.isEmpty {
+            // A broken `state` line may have been the one with the role.
+            if let first = states.first, !brokenStatements.contains("state") {
                 if errorStates.isEmpty {
-                    error(start, "no state is marked 'error'; the protocol needs an error state")
+                    error(first.location, "no state is marked 'error'; the protocol needs an error state")
                 }
                 if resetStates.isEmpty {
-                    error(start, "no state is marked 'reset'; the protocol needs the state a reset gives")
+                    error(first.location, "no state is marked 'reset'; the protocol needs the state a reset gives")
                 }
-            } else {
+            } else if states.isEmpty && !brokenStatements.contains("state") {
                 error(start, "spec declares no states")
             }
             for extra in errorStates.dropFirst() {
@@ -531,7 +540,9 @@ public enum Validator {
                     if let groupIndex = groupIndex(group.text, groups) {
                         kind = .noInterior(group: groupIndex)
                     } else {
-                        error(group.location, unknown("group", group.text, among: groups.map(\.name)))
+                        if !broken.contains(group.text) {
+                            error(group.location, unknown("group", group.text, among: groups.map(\.name)))
+                        }
                         kind = nil
                     }
                 case .refused(let arcSyntax):

@@ -7,7 +7,11 @@
 /// through a ruled group's member only when, under the `contained` reading,
 /// it starts, stays and ends in that group.
 public struct FeatureGraph: Sendable {
-    public let model: MigrationProtocol
+    /// The protocol, held by reference: a protocol has dozens of arrays,
+    /// and a spec with 16 features has 65,536 graphs, copied with their
+    /// tables.
+    public var model: MigrationProtocol { shared.model }
+    private let shared: SharedProtocol
     public let features: FeatureSet
     /// Per state (by `StateID`): whether a device with `features` has it.
     public let isSupported: [Bool]
@@ -22,7 +26,7 @@ public struct FeatureGraph: Sendable {
 
     public init(model: MigrationProtocol, features: FeatureSet, rule: PathRule? = nil) {
         let rule = rule ?? model.pathRule
-        self.model = model
+        shared = SharedProtocol(model)
         self.features = features
         let count = model.states.count
         let supported = (0..<count).map { model.supports($0, in: features) }
@@ -127,5 +131,15 @@ public struct FeatureGraph: Sendable {
             if !path.allSatisfy({ ruledGroup[$0] == group }) { return false }
         }
         return true
+    }
+}
+
+/// A protocol behind one reference, so that copying what holds it costs one
+/// retain.
+private final class SharedProtocol: Sendable {
+    let model: MigrationProtocol
+
+    init(_ model: MigrationProtocol) {
+        self.model = model
     }
 }

@@ -29,6 +29,8 @@ public struct PathTable: Sendable {
     public var features: FeatureSet { graph.features }
     /// Ties found while choosing next states, in (from value, to value) order.
     public let ties: [PathTie]
+    /// The supported states, by uAPI value.
+    public let supportedStates: [StateID]
 
     let count: Int
     let errorState: StateID
@@ -54,16 +56,21 @@ public struct PathTable: Sendable {
         var length = [Int32](repeating: -1, count: count * count)
         var ties: [PathTie] = []
         let order = model.statesByValue
+        supportedStates = order.filter { graph.isSupported[$0] }
         var blockedTargets = [[StateID]](repeating: [], count: count)
         for arc in model.blockedInOrder where model.isBlocked(arc, on: features) {
             blockedTargets[arc.from].append(arc.to)
         }
-        for source in order where graph.isSupported[source] {
-            let outside = ShortestPathTree(graph: graph, source: source, mode: .outside, values: values)
+        // One search of each kind, reused from source to source.
+        var outside = ShortestPathTree(count: count)
+        var insideSearch = ShortestPathTree(count: count)
+        for source in supportedStates {
+            outside.search(graph: graph, source: source, mode: .outside, values: values)
             var inside: ShortestPathTree?
             let group = graph.ruledGroup[source]
             if group >= 0 && graph.groupIsContained[Int(group)] {
-                inside = ShortestPathTree(graph: graph, source: source, mode: .inside(group: group), values: values)
+                insideSearch.search(graph: graph, source: source, mode: .inside(group: group), values: values)
+                inside = insideSearch
             }
             let row = source * count
             next[row + source] = Int32(source)
@@ -71,7 +78,7 @@ public struct PathTable: Sendable {
             for target in blockedTargets[source] where graph.isSupported[target] {
                 next[row + target] = Self.blockedCode
             }
-            for target in order where target != source && graph.isSupported[target] && next[row + target] != Self.blockedCode {
+            for target in supportedStates where target != source && next[row + target] != Self.blockedCode {
                 // The shortest allowed length over both searches, and the
                 // lowest-valued first step among the paths of that length.
                 let outsideLength = outside.distance[target]
@@ -142,7 +149,9 @@ public struct PathTable: Sendable {
 
     /// The next state, or `nil` where refused.
     public func nextState(from current: StateID, to requested: StateID) -> StateID? {
-        try? next(from: current, to: requested).get()
+        guard current != errorState, requested != errorState, isSupported[current], isSupported[requested] else { return nil }
+        let code = nextStorage[current * count + requested]
+        return code >= 0 ? Int(code) : nil
     }
 
     /// The length of the shortest allowed path, or `nil` where refused.
@@ -167,22 +176,69 @@ public struct PathTable: Sendable {
         return path
     }
 
-    /// The supported states, by uAPI value.
-    public var supportedStates: [StateID] {
-        model.statesByValue.filter { graph.isSupported[$0] }
+    /// Per state: its position in `supportedStates` (-1 for the others).
+    public var ranks: [Int] {
+        var ranks = [Int](repeating: -1, count: count)
+        for (position, state) in supportedStates.enumerated() { ranks[state] = position }
+        return ranks
     }
+
+    /// The states the kernel's set_state loop goes through from `current`
+    /// toward `requested`, following next[][] until it arrives, is refused,
+    /// or has `limit` states: `path(from:to:)` without the verdict.
+    public func walk(from current: StateID, to requested: StateID, limit: Int) -> [StateID] {
+        var path = [current]
+        var state = current
+        while state != requested, path.count < limit, let step = nextState(from: state, to: requested) {
+            path.append(step)
+            state = step
+        }
+        return path
+    }
+
+    /// A shortest allowed path from `current` to `requested` whose first
+    /// step is the table's next state, as the breadth-first searches find
+    /// it (which may differ from the walk along next[][] when the table is
+    /// inconsistent); `nil` where refused.
+    public func searchedPath(from current: StateID, to requested: StateID) -> [StateID]? {
+        guard let first = nextState(from: current, to: requested), let length = length(from: current, to: requested),
+              current != requested else { return nil }
+        let values = model.states.map(\.value)
+        var trees = [ShortestPathTree(graph: graph, source: current, mode: .outside, values: values)]
+        let group = graph.ruledGroup[current]
+        if group >= 0 && graph.groupIsContained[Int(group)] {
+            trees.append(ShortestPathTree(graph: graph, source: current, mode: .inside(group: group), values: values))
+        }
+        let tree = trees.first { $0.distance[requested] == Int32(length) && $0.firstSteps(to: requested).contains(first) }
+        return tree?.path(to: requested, first: first)
+    }
+
+    /// How many served requests walk more than one arc: the number of
+    /// `combinationPaths`, without building them.
+    public var combinationCount: Int {
+        var total = 0
+        let states = supportedStates
+        for from in states {
+            for to in states where to != from {
+                if let length = length(from: from, to: to), length > 1 { total += 1 }
+            }
+        }
+        return total
+    }
+
 
     /// The arcs a driver with this feature set must implement: every arc a
     /// served request takes. Sorted by (from value, to value).
     public var requiredArcs: [Arc] {
         var arcs: [Arc] = []
         let states = supportedStates
+        // Per state: the last source it was a next state of.
+        var usedFrom = [Int](repeating: -1, count: count)
         for from in states {
-            var targets: Set<StateID> = []
             for to in states where to != from {
-                if let step = nextState(from: from, to: to) { targets.insert(step) }
+                if let step = nextState(from: from, to: to) { usedFrom[step] = from }
             }
-            for to in states where targets.contains(to) { arcs.append(Arc(from, to)) }
+            for to in states where usedFrom[to] == from { arcs.append(Arc(from, to)) }
         }
         return arcs
     }

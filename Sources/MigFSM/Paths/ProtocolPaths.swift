@@ -4,6 +4,8 @@ public struct ProtocolPaths: Sendable {
     public let model: MigrationProtocol
     public let rule: PathRule
     public let tables: [PathTable]
+    /// The index in `tables` of each feature set.
+    let tableIndex: [FeatureSet: Int]
 
     /// The most (current, requested) entries migfsm holds for one protocol,
     /// over all its feature sets' tables: about 1 GiB.
@@ -25,15 +27,17 @@ public struct ProtocolPaths: Sendable {
         self.model = model
         let rule = rule ?? model.pathRule
         self.rule = rule
-        tables = (featureSets ?? model.validFeatureSets).map {
+        let tables = (featureSets ?? model.validFeatureSets).map {
             PathTable(model: model, features: $0, rule: rule)
         }
+        self.tables = tables
+        tableIndex = Dictionary(tables.enumerated().map { ($1.features, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The table of the full feature set: the one the kernel keeps.
     public var full: PathTable? { tables.last }
 
     public func table(for features: FeatureSet) -> PathTable? {
-        tables.first { $0.features == features }
+        tableIndex[features].map { tables[$0] }
     }
 }

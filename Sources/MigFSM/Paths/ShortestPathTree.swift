@@ -11,7 +11,7 @@ struct ShortestPathTree {
         case inside(group: Int32)
     }
 
-    let source: StateID
+    private(set) var source: StateID = 0
     /// Arcs from the source; -1 where unreached.
     var distance: [Int32]
     /// Up to two (first step, predecessor) pairs per state, lowest first step
@@ -20,17 +20,38 @@ struct ShortestPathTree {
     var parentA: [Int32]
     var firstB: [Int32]
     var parentB: [Int32]
+    /// The breadth-first queue, kept between searches.
+    private var queue: [Int32] = []
 
     init(graph: FeatureGraph, source: StateID, mode: Mode, values: [UInt32]) {
-        self.source = source
-        let count = graph.isSupported.count
+        self.init(count: graph.isSupported.count)
+        search(graph: graph, source: source, mode: mode, values: values)
+    }
+
+    /// An empty tree for `count` states, to `search` from one source after
+    /// another without allocating again.
+    init(count: Int) {
         distance = [Int32](repeating: -1, count: count)
         firstA = distance
         parentA = distance
         firstB = distance
         parentB = distance
+    }
+
+    /// Searches from `source`, replacing the previous search's results.
+    mutating func search(graph: FeatureGraph, source: StateID, mode: Mode, values: [UInt32]) {
+        self.source = source
+        for state in queue {
+            let index = Int(state)
+            distance[index] = -1
+            firstA[index] = -1
+            parentA[index] = -1
+            firstB[index] = -1
+            parentB[index] = -1
+        }
+        queue.removeAll(keepingCapacity: true)
         distance[source] = 0
-        var queue: [Int32] = [Int32(source)]
+        queue.append(Int32(source))
         var head = 0
         while head < queue.count {
             let node = Int(queue[head])

@@ -81,24 +81,28 @@ public struct BehaviourDiff: Sendable {
         let oldPaths = ProtocolPaths(model: old)
         let newPaths = ProtocolPaths(model: new)
 
+        let newByName = Dictionary(new.states.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var changes: [(String, UInt32, UInt32)] = []
         for state in old.states {
-            if let other = new.states.first(where: { $0.name == state.name }), other.value != state.value {
+            if let other = newByName[state.name], other.value != state.value {
                 changes.append((state.name, state.value, other.value))
             }
         }
         valueChanges = changes
 
+        // Feature sets match by their names, in any order.
         let oldSets = oldPaths.tables.map { old.featureNames($0.features) }
         let newSets = newPaths.tables.map { new.featureNames($0.features) }
-        let key = { (names: [String]) in Set(names) }
-        featureSetsAdded = newSets.filter { set in !oldSets.contains { key($0) == key(set) } }
-        featureSetsRemoved = oldSets.filter { set in !newSets.contains { key($0) == key(set) } }
+        let key = { (names: [String]) in names.sorted() }
+        let oldIndex = Dictionary(oldSets.enumerated().map { (key($1), $0) }, uniquingKeysWith: { first, _ in first })
+        let newIndex = Dictionary(newSets.enumerated().map { (key($1), $0) }, uniquingKeysWith: { first, _ in first })
+        featureSetsAdded = newSets.filter { oldIndex[key($0)] == nil }
+        featureSetsRemoved = oldSets.filter { newIndex[key($0)] == nil }
 
         var perSet: [FeatureSetChanges] = []
         for (index, names) in oldSets.enumerated() {
-            guard let newIndex = newSets.firstIndex(where: { key($0) == key(names) }) else { continue }
-            perSet.append(Self.compare(oldPaths.tables[index], newPaths.tables[newIndex], names))
+            guard let match = newIndex[key(names)] else { continue }
+            perSet.append(Self.compare(oldPaths.tables[index], newPaths.tables[match], names))
         }
         featureSets = perSet
 
@@ -133,32 +137,76 @@ public struct BehaviourDiff: Sendable {
         checks = checkChanges
     }
 
+    /// The changes of one feature set, matching states by name. Two walks
+    /// toward one state are the same exactly when their first steps are
+    /// (by name) and so are the walks from there: one pass per requested
+    /// state over the next-state trees, then paths are written out only
+    /// for the requests that changed.
     static func compare(_ old: PathTable, _ new: PathTable, _ features: [String]) -> FeatureSetChanges {
         var changes = FeatureSetChanges(features: features)
         let oldModel = old.model
         let newModel = new.model
         let oldStates = old.supportedStates.map { oldModel.states[$0].name }
         let newStates = new.supportedStates.map { newModel.states[$0].name }
-        changes.statesAdded = newStates.filter { !oldStates.contains($0) }
-        changes.statesRemoved = oldStates.filter { !newStates.contains($0) }
-        let names = { (model: MigrationProtocol, path: [StateID]?) in path.map { $0.map { model.states[$0].name } } }
-        for from in oldStates where newStates.contains(from) {
-            for to in oldStates where newStates.contains(to) && to != from {
-                let oldPath = names(oldModel, old.path(from: oldModel.stateID(named: from)!, to: oldModel.stateID(named: to)!))
-                let newPath = names(newModel, new.path(from: newModel.stateID(named: from)!, to: newModel.stateID(named: to)!))
-                guard oldPath != newPath else { continue }
-                let change = RequestChange(from: from, to: to, old: oldPath, new: newPath)
-                switch (oldPath, newPath) {
-                case (nil, _): changes.nowAllowed.append(change)
-                case (_, nil): changes.nowRefused.append(change)
-                default: changes.pathChanges.append(change)
+        let oldSupported = Set(oldStates)
+        let newSupported = Set(newStates)
+        changes.statesAdded = newStates.filter { !oldSupported.contains($0) }
+        changes.statesRemoved = oldStates.filter { !newSupported.contains($0) }
+        // Per old state: the new state of the same name, supported in both.
+        let newIDs = Dictionary(new.supportedStates.map { (newModel.states[$0].name, $0) }, uniquingKeysWith: { first, _ in first })
+        let counterpart = oldModel.states.indices.map { old.isSupported[$0] ? newIDs[oldModel.states[$0].name] ?? -1 : -1 }
+        let common = old.supportedStates.filter { counterpart[$0] >= 0 }
+        let count = oldModel.states.count
+        var oldTree = NextStateTree(old)
+        var newTree = NextStateTree(new)
+        // The requests whose walks differ, as (from, to) positions in
+        // `common`, sorted: gathered one requested state at a time.
+        var position = [Int](repeating: -1, count: count)
+        for (index, state) in common.enumerated() { position[state] = index }
+        var differing: [(from: Int, to: Int)] = []
+        // Per old state, for the current target: whether both walks reach
+        // it along states of the same names.
+        var same = [Bool](repeating: false, count: count)
+        for target in common {
+            let newTarget = counterpart[target]
+            oldTree.grow(toward: target)
+            newTree.grow(toward: newTarget)
+            for state in common { same[state] = false }
+            same[target] = true
+            for node in oldTree.rootFirst.dropFirst() {
+                let state = Int(node)
+                guard counterpart[state] >= 0, let next = oldTree.parent(of: state), counterpart[next] >= 0,
+                      newTree.parent(of: counterpart[state]) == counterpart[next] else { continue }
+                same[state] = same[next]
+            }
+            for from in common where from != target {
+                if !same[from] && (oldTree.reaches(from) || newTree.reaches(counterpart[from])) {
+                    differing.append((position[from], position[target]))
                 }
+            }
+        }
+        differing.sort { ($0.from, $0.to) < ($1.from, $1.to) }
+        let names = { (table: PathTable, from: StateID, to: StateID) -> [String]? in
+            table.path(from: from, to: to).map { $0.map { table.model.states[$0].name } }
+        }
+        for (fromPosition, toPosition) in differing {
+            let from = common[fromPosition], to = common[toPosition]
+            let oldPath = names(old, from, to)
+            let newPath = names(new, counterpart[from], counterpart[to])
+            let change = RequestChange(
+                from: oldModel.states[from].name, to: oldModel.states[to].name, old: oldPath, new: newPath)
+            switch (oldPath, newPath) {
+            case (nil, _): changes.nowAllowed.append(change)
+            case (_, nil): changes.nowRefused.append(change)
+            default: changes.pathChanges.append(change)
             }
         }
         let oldArcs = old.requiredArcs.map { [oldModel.states[$0.from].name, oldModel.states[$0.to].name] }
         let newArcs = new.requiredArcs.map { [newModel.states[$0.from].name, newModel.states[$0.to].name] }
-        changes.arcsAdded = newArcs.filter { !oldArcs.contains($0) }
-        changes.arcsRemoved = oldArcs.filter { !newArcs.contains($0) }
+        let oldArcSet = Set(oldArcs)
+        let newArcSet = Set(newArcs)
+        changes.arcsAdded = newArcs.filter { !oldArcSet.contains($0) }
+        changes.arcsRemoved = oldArcs.filter { !newArcSet.contains($0) }
         return changes
     }
 }

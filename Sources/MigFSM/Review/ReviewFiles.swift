@@ -21,8 +21,10 @@ public enum ReviewFiles {
     /// `Specs/vfio-v2.fsm`), sorted by name. Each is named relative to the
     /// spec's folder (`proposals/NAME.fsm` against `vfio-v2.fsm`), so the
     /// text is the same however the spec's path was spelled. A proposal
-    /// with errors is an error: the diff would say nothing true.
+    /// with errors is an error: the diff would say nothing true. A spec read
+    /// from standard input has no folder, so no proposals.
     public static func proposals(of model: MigrationProtocol) throws(GenerateError) -> [GeneratedFile] {
+        if model.sourcePath == SourceText.standardInputName { return [] }
         let directory = (model.sourcePath as NSString).deletingLastPathComponent
         let sourceLabel = GeneratedFiles.specName(model.sourcePath)
         let folder = directory.isEmpty ? "proposals" : directory + "/proposals"

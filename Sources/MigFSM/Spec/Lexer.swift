@@ -33,13 +33,13 @@ public struct Lexer {
 
         while index < end {
             let byte = bytes[index]
-            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == 0x0D {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
                 index += 1
                 continue
             }
             if byte == UInt8(ascii: "#") {
                 var text = Substring(decoding: bytes[(index + 1)..<end], as: UTF8.self)
-                while text.last == " " || text.last == "\t" || text.last == "\r" {
+                while text.last == " " || text.last == "\t" {
                     text = text.dropLast()
                 }
                 result.comment = String(text)
@@ -65,6 +65,9 @@ public struct Lexer {
             } else if byte == UInt8(ascii: "<"), index + 1 < end, bytes[index + 1] == UInt8(ascii: "<") {
                 index += 2
                 kind = .shiftLeft
+            } else if byte == UInt8(ascii: "="), index + 1 < end, bytes[index + 1] == UInt8(ascii: ">") {
+                fail(start, "unexpected '=>'; did you mean '->'?")
+                return result
             } else if byte == UInt8(ascii: "=") {
                 index += 1
                 kind = .equals
@@ -74,6 +77,12 @@ public struct Lexer {
             } else if byte == UInt8(ascii: ",") {
                 index += 1
                 kind = .comma
+            } else if byte == UInt8(ascii: "-"), index + 1 < end, isDigit(bytes[index + 1]) {
+                fail(start, "unexpected '-': numbers cannot be negative")
+                return result
+            } else if bytes[start..<min(end, start + 3)].elementsEqual([0xE2, 0x86, 0x92]) {
+                fail(start, "unexpected character U+2192 ('\u{2192}'); did you mean '->'?")
+                return result
             } else {
                 fail(start, "unexpected character \(describe(bytes, at: start, end: end))")
                 return result

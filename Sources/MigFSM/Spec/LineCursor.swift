@@ -29,11 +29,31 @@ public struct LineCursor {
     }
 
     /// "expected a state name, found '='" or "... at end of line".
+    ///
+    /// When `what` lists quoted words (`'needs', 'error' or 'reset'`) and
+    /// the token found is one of them given a second time, the message says
+    /// so, with a note at the first; when it is a near miss of one, it
+    /// suggests it (`'rest'`: did you mean 'reset'?).
     public func expected(_ what: String) -> Diagnostic {
-        if let token = peek {
-            return error("expected \(what), found \(token.quoted)")
+        guard let token = peek else { return error("expected \(what) at end of line") }
+        let alternatives = Self.quotedWords(in: what)
+        if token.kind == .word, alternatives.contains(token.text),
+           let first = tokens[..<index].last(where: { $0.kind == .word && $0.text == token.text }) {
+            return Diagnostic.error(at: here, "\(token.quoted) is given twice",
+                notes: [.init(first.location(in: file), "\(token.quoted) is first given here")])
         }
-        return error("expected \(what) at end of line")
+        var message = "expected \(what), found \(token.quoted)"
+        if token.kind == .word, !alternatives.contains(token.text),
+           let suggestion = Suggestion.closest(to: token.text, among: alternatives.filter { $0.first?.isLetter ?? false }) {
+            message += "; did you mean '\(suggestion)'?"
+        }
+        return error(message)
+    }
+
+    /// The words in single quotes in an `expected` phrase.
+    static func quotedWords(in phrase: String) -> [String] {
+        phrase.split(separator: "'", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 1 }.map { String($0.element) }
     }
 
     public mutating func advance() -> Token {

@@ -1,9 +1,11 @@
 import Foundation
 
-/// The bytes of one input file, checked to be UTF-8 text and split into lines.
+/// The bytes of one input file, checked to be UTF-8 text and split into
+/// lines at LF, CR LF or CR.
 ///
-/// Every reader (spec, driver, C) starts here, so every reader rejects a
-/// missing file, a directory, binary bytes and invalid UTF-8 the same way.
+/// Every reader (spec, driver, policy, C) starts here, so every reader
+/// rejects a missing file, a directory, a FIFO, binary bytes and invalid
+/// UTF-8 the same way, and reads `-` as standard input.
 public struct SourceText: Sendable {
     /// The path as the user gave it; used in diagnostics, never made absolute.
     public let path: String
@@ -15,30 +17,74 @@ public struct SourceText: Sendable {
     /// Files larger than this are refused before they are read.
     public static let maximumSize = 64 << 20
 
-    /// Reads and checks a file. Throws a `Diagnostic` that names the file.
+    /// The file name that means standard input, as in most Unix tools.
+    public static let standardInputArgument = "-"
+    /// How diagnostics name standard input.
+    public static let standardInputName = "<stdin>"
+
+    /// Reads and checks a file, or standard input for `-`. Throws a
+    /// `Diagnostic` that names the file. Only regular files are read: a
+    /// FIFO, socket or device is refused before anything is read from it,
+    /// so a reader never blocks on one.
     public static func load(path: String) throws(Diagnostic) -> SourceText {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .error(at: .file(path), "no such file")
+        if path == standardInputArgument {
+            let bytes = try readAll(STDIN_FILENO, name: standardInputName)
+            return try SourceText(path: standardInputName, bytes: bytes)
         }
-        if isDirectory.boolValue {
-            throw .error(at: .file(path), "is a directory, not a file")
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw .error(at: .file(path), errno == ENOENT || errno == ENOTDIR ? "no such file" : "cannot read the file: \(reason())")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .error(at: .file(path), "cannot open the file for reading")
+        try requireRegular(info, path)
+        // O_NONBLOCK: should the path have become a FIFO since stat(), the
+        // open returns at once, and fstat() below refuses it.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw .error(at: .file(path), "cannot open the file for reading: \(reason())")
         }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maximumSize + 1) ?? Data()
-        } catch {
-            throw .error(at: .file(path), "cannot read the file")
+        defer { close(descriptor) }
+        guard fstat(descriptor, &info) == 0 else {
+            throw .error(at: .file(path), "cannot read the file: \(reason())")
         }
-        if data.count > maximumSize {
-            throw .error(
-                at: .file(path), "file is larger than \(maximumSize >> 20) MiB")
+        try requireRegular(info, path)
+        return try SourceText(path: path, bytes: try readAll(descriptor, name: path))
+    }
+
+    /// Refuses anything but a regular file, naming what it is.
+    private static func requireRegular(_ info: stat, _ path: String) throws(Diagnostic) {
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw .error(at: .file(path), "is a directory, not a file")
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFSOCK: kind = "a socket"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        default: kind = "not a regular file"
         }
-        return try SourceText(path: path, bytes: [UInt8](data))
+        throw .error(at: .file(path), "is \(kind), not a regular file; give a file, or '-' for standard input")
+    }
+
+    /// Every byte up to end of file, refusing more than `maximumSize`.
+    private static func readAll(_ descriptor: Int32, name: String) throws(Diagnostic) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .error(at: .file(name), "cannot read the file: \(reason())")
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+            if bytes.count > maximumSize {
+                throw .error(at: .file(name), "file is larger than \(maximumSize >> 20) MiB")
+            }
+        }
+    }
+
+    private static func reason() -> String {
+        String(cString: strerror(errno))
     }
 
     /// Checks in-memory bytes, as if read from `path`.
@@ -51,11 +97,11 @@ public struct SourceText: Sendable {
         let count = bytes.count
         while index < count {
             let byte = bytes[index]
-            if byte == 0x0A {
-                let end = index > start && bytes[index - 1] == 0x0D ? index - 1 : index
-                lines.append(start..<end)
-                start = index + 1
-                index += 1
+            // A line ends at LF, CR LF or a lone CR (old Mac files).
+            if byte == 0x0A || byte == 0x0D {
+                lines.append(start..<index)
+                index += byte == 0x0D && index + 1 < count && bytes[index + 1] == 0x0A ? 2 : 1
+                start = index
                 continue
             }
             if byte == 0 {

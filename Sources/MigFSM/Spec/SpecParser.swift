@@ -15,6 +15,8 @@ public enum SpecParser {
         var diagnostics: [Diagnostic] = []
         var broken: Set<String> = []
         var extendsIsBroken = false
+        var brokenKeywords: Set<String> = []
+        var brokenLines: [Int] = []
         lines.reserveCapacity(source.lines.count)
         for number in 1...max(1, source.lines.count) where number <= source.lines.count {
             let range = source.lines[number - 1]
@@ -35,8 +37,10 @@ public enum SpecParser {
             var cursor = LineCursor(
                 tokens: lexed.tokens, file: source.path, line: number, endColumn: endColumn)
             let location = cursor.here
-            if let error = lexed.error {
-                diagnostics.append(error)
+            if let lexical = lexed.error {
+                diagnostics.append(lexical)
+                brokenLines.append(number)
+                recordBroken(lexed.tokens, names: &broken, keywords: &brokenKeywords)
                 lines.append(SpecLine(line: number, statement: nil, location: location, comment: lexed.comment))
                 continue
             }
@@ -47,15 +51,9 @@ public enum SpecParser {
                     try cursor.expectEnd()
                 } catch {
                     diagnostics.append(error)
+                    brokenLines.append(number)
                     statement = nil
-                    let tokens = lexed.tokens
-                    // The second word of a broken declaration is the name it
-                    // meant to declare (`stat STOP = 1`, `state STOP = one`).
-                    if tokens.count > 2, tokens[0].kind == .word, tokens[1].kind == .word,
-                        tokens[2].kind != .arrow
-                    {
-                        broken.insert(tokens[1].text)
-                    }
+                    recordBroken(lexed.tokens, names: &broken, keywords: &brokenKeywords)
                 }
             }
             lines.append(SpecLine(line: number, statement: statement, location: location, comment: lexed.comment))
@@ -63,7 +61,22 @@ public enum SpecParser {
         var syntax = SpecSyntax(path: source.path, lines: lines)
         syntax.brokenDeclarations = broken
         syntax.extendsIsBroken = extendsIsBroken
+        syntax.brokenStatementKeywords = brokenKeywords
+        syntax.brokenLines = brokenLines
         return (syntax, diagnostics)
+    }
+
+    /// What a line that failed to parse meant to declare, so that it is not
+    /// reported again where used: its first word (the statement), and its
+    /// second word, the name of a declaration (`stat STOP = 1`, `state STOP
+    /// = one`), unless the line is an arc.
+    static func recordBroken(_ tokens: [Token], names: inout Set<String>, keywords: inout Set<String>) {
+        guard let first = tokens.first, first.kind == .word else { return }
+        if tokens.dropFirst().prefix(2).contains(where: { $0.kind == .arrow }) { return }
+        keywords.insert(first.text)
+        if tokens.count > 1, tokens[1].kind == .word {
+            names.insert(tokens[1].text)
+        }
     }
 
     static func parseStatement(_ cursor: inout LineCursor) throws(Diagnostic) -> Statement {
@@ -86,7 +99,9 @@ public enum SpecParser {
         case "group":
             let name = try cursor.name("a group name")
             try cursor.expect(.equals, "'=' after the group name")
-            return .group(name: name, members: try cursor.names("a state name", separatedBy: .comma))
+            let members = try cursor.names("a state name", separatedBy: .comma)
+            try expectListEnd(&cursor, after: members, separator: ",")
+            return .group(name: name, members: members)
         case "blocked":
             var syntax = try arc(&cursor)
             syntax.gate = try gate(&cursor, keyword: "unless")
@@ -106,7 +121,9 @@ public enum SpecParser {
         case "invariant":
             return .invariant(try invariant(&cursor))
         case "p2p-initiator":
-            return .p2pInitiator(try cursor.names("a state name", separatedBy: .comma))
+            let states = try cursor.names("a state name", separatedBy: .comma)
+            try expectListEnd(&cursor, after: states, separator: ",")
+            return .p2pInitiator(states)
         case "frozen":
             var members: [FrozenSyntax] = []
             repeat {
@@ -121,9 +138,18 @@ public enum SpecParser {
             var message = "unknown keyword '\(keyword.text)'"
             if let suggestion = Suggestion.closest(to: keyword.text, among: keywords) {
                 message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += "; expected a statement keyword or an arc 'A -> B'"
             }
             throw Diagnostic.error(at: keyword.location(in: cursor.file), message)
         }
+    }
+
+    /// After a list of names separated by `separator`, a further name means
+    /// a separator is missing: `group saving = A B`.
+    static func expectListEnd(_ cursor: inout LineCursor, after names: [Name], separator: String) throws(Diagnostic) {
+        guard let next = cursor.peek, next.kind == .word, let last = names.last else { return }
+        throw cursor.error("missing '\(separator)' between '\(last.text)' and \(next.quoted)")
     }
 
     static func arc(_ cursor: inout LineCursor) throws(Diagnostic) -> ArcSyntax {

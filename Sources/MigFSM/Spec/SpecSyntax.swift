@@ -175,6 +175,13 @@ public struct SpecSyntax: Hashable, Sendable {
     /// After `extends` is resolved: the protocol names of the specs this one
     /// extends, nearest first (empty for a spec that extends none).
     public var ancestors: [String] = []
+    /// The first words of the lines that failed to parse (`state`,
+    /// `protocol`): what the file meant to say is unknown, so nothing is
+    /// reported as missing on their account (no "no state is marked
+    /// 'reset'" for a broken `state ... reset` line).
+    public var brokenStatementKeywords: Set<String> = []
+    /// The numbers of the lines that failed to lex or parse.
+    public var brokenLines: [Int] = []
 
     public var statements: [(statement: Statement, location: SourceLocation)] {
         lines.compactMap { line in line.statement.map { ($0, line.location) } }

@@ -1,8 +1,18 @@
 /// Finds the known name closest to a misspelt one, for "did you mean" hints.
 public enum Suggestion {
     /// The candidate with the smallest edit distance (case-insensitive), if it
-    /// is close enough to be a plausible typo. Ties go to the earliest candidate.
-    public static func closest<S: Sequence>(to word: String, among candidates: S) -> String?
+    /// is close enough to be a plausible typo, else the first candidate the
+    /// word begins (at least 3 letters). Ties go to the earliest candidate.
+    public static func closest<S: Collection>(to word: String, among candidates: S) -> String?
+    where S.Element == String {
+        if let close = closestByEdits(to: word, among: candidates) { return close }
+        // A word cut short (`block` for `blocked`, `RUN` for `RUNNING`).
+        let upper = word.uppercased()
+        guard upper.count >= 3 else { return nil }
+        return candidates.first { $0.count > upper.count && $0.uppercased().hasPrefix(upper) }
+    }
+
+    private static func closestByEdits<S: Collection>(to word: String, among candidates: S) -> String?
     where S.Element == String {
         let target = Array(word.uppercased().utf8)
         let limit = max(1, min(3, target.count / 3))

@@ -28,6 +28,7 @@ extension Commands {
                 return .usage
             }
             guard let model = load(arguments.positionals[0], &output) else { return .failure }
+            for hint in Checker.stateNeedsHints(model) { output.error(hint.rendered, terminator: false) }
             let report = Checker.check(model, rule: rule(arguments, model))
             switch format {
             case .text:

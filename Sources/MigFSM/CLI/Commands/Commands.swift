@@ -80,7 +80,9 @@ extension Commands {
     /// Writes generated files under `--out`, or with `--check` prints the
     /// diff of stale ones and returns 1.
     static func writeOrCheck(_ files: [GeneratedFile], _ arguments: ParsedArguments, _ output: inout CommandOutput, command: String) -> ExitStatus {
-        let writer = GeneratedFileWriter(directory: arguments["--out"] ?? "Generated")
+        let writer = GeneratedFileWriter(
+            directory: arguments["--out"] ?? "Generated",
+            checkpoint: WriteStopHook.checkpointOfThisProcess())
         if arguments.has("--check") {
             let diff = writer.check(files)
             if diff.isEmpty { return .success }

@@ -64,10 +64,15 @@ extension Commands {
                             + driver.featureSets.sorted().map(model.describe).joined(separator: ", "))
                     }
                 }
+                if driver.lookup != .spec,
+                   let tooLarge = KernelTable.valueRangeError(model, purpose: "the driver's 'lookup \(driver.lookup.rawValue)'") {
+                    output.error(tooLarge.rendered)
+                    return .failure
+                }
                 guard let report = ExploreReport.explore(
                     model: model, driver: driver, driverPath: path, featureSets: selected)
                 else {
-                    output.error("migfsm explore: error: state values exceed \(KernelTable.maximumSize - 1): no kernel table for 'lookup kernel'")
+                    output.error("migfsm explore: error: \(model.states.count) states are too many to explore")
                     return .failure
                 }
                 if arguments.has("--json") {

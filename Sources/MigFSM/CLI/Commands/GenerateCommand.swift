@@ -6,7 +6,7 @@ extension Commands {
     /// `--kernel-patch LINUX_TREE`, print the kernel patch instead.
     public static let generate = CommandDefinition(
         name: "generate",
-        summary: "Write the C headers, Swift source and JSON tables of a spec, or its kernel patch.",
+        summary: "Write the C headers, Swift source and JSON tables of a spec (--check: the build step), or its kernel patch.",
         discussion: """
             Writes, under DIR (default: Generated): C/<c-prefix>.h, the kernel's
             table with its lookup (proven by 'migfsm check') for user space;
@@ -15,7 +15,8 @@ extension Commands {
             a dependency-free Swift module; <protocol>.json, as 'migfsm table --json';
             docs/<protocol>.md, as 'migfsm doc'; and proposals/<name>.txt, the
             'migfsm diff' of each proposals/<name>.fsm beside the spec.
-            Only files whose contents change are rewritten, atomically. A spec
+            Only files whose contents change are rewritten: each new file is
+            written whole first, then all are renamed over the old ones. A spec
             whose checks fail (kernel-lookup aside) gets no tables.
 
             With --check, writes nothing: prints a unified diff of what would
@@ -29,18 +30,29 @@ extension Commands {
             every request the patched code answers differently. With --check,
             exits 1 when there is a patch.
 
-            EXAMPLE: migfsm generate Specs/vfio-v2.fsm --check
+            IN A BUILD OR CI STEP: run 'migfsm generate SPEC --check' (add
+            '--out DIR' if the tables live elsewhere): it fails the step, with
+            the diff, whenever the committed tables differ from what the spec
+            generates.
+
+            EXAMPLES:
+              migfsm generate Specs/vfio-v2.fsm           # write Generated/
+              migfsm generate Specs/vfio-v2.fsm --check   # the build step
             """,
         positionals: [spec],
         options: [
             .value("--out", "DIR", "the output folder (default: Generated)"),
-            .flag("--check", "write nothing; exit 1 with a diff if a file is stale"),
+            .flag("--check", "the build/CI step: write nothing; exit 1 with a diff if a file is stale or missing"),
             .value("--kernel-patch", "LINUX_TREE", "print the patch that makes LINUX_TREE use the kernel header"),
             .value("--author", "'NAME <EMAIL>'", "the patch's From: and Signed-off-by: (with --kernel-patch)"),
         ],
         run: { arguments, output in
             let specPath = arguments.positionals[0]
             guard let model = load(specPath, &output) else { return .failure }
+            if let sparse = GeneratedFiles.valueRangeError(model) {
+                output.error(sparse.rendered)
+                return .failure
+            }
             if let tree = arguments["--kernel-patch"] {
                 return kernelPatch(model, tree: tree, arguments, &output)
             }

@@ -110,7 +110,8 @@ extension Commands {
         guard isatty(STDERR_FILENO) != 0 else { return nil }
         return { states, perSecond, queue in
             let line = "\r\u{1B}[Kexplore: \(states) states, \(Int(perSecond)) states/s, queue \(queue)"
-            FileHandle.standardError.write(line.data(using: .utf8)!)
+            // Progress only: a failed write to the terminal is not worth stopping for.
+            _ = StandardStreams.writeAll(Array(line.utf8), to: STDERR_FILENO)
         }
     }
 }

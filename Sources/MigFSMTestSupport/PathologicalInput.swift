@@ -1,3 +1,5 @@
+import MigFSM
+
 /// Hostile inputs of every reader, built in memory: the cases of the
 /// Robustness tests (which check the results) and of `migfsm-bench` (which
 /// times them). Every builder is deterministic.
@@ -47,6 +49,27 @@ public enum PathologicalInput {
     /// state has an arc to every other, so every request is one arc.
     public static func completeSpec(states: Int) -> String {
         denseSpec(arcs: (states - 1) * (states - 2)).text
+    }
+
+    /// A spec with `features` optional features (none mandatory), so every
+    /// one of the 2^features combinations is a valid feature set: state
+    /// `S<i>` needs feature `F<i>` and hangs off `RUNNING` both ways (a
+    /// star), so each set sees a different graph.
+    public static func featureSpec(features: Int) -> String {
+        precondition((1...32).contains(features))
+        var lines = ["protocol features\n", "state ERROR = 0 error\n", "state RUNNING = 1 reset\n"]
+        for index in 0..<features {
+            lines.append("feature F\(index) = 1 << \(index)\n")
+            lines.append("state S\(index) = \(index + 2) needs F\(index)\n")
+            lines.append("RUNNING -> S\(index)\nS\(index) -> RUNNING\n")
+        }
+        return lines.joined()
+    }
+
+    /// A spec whose three states have the values 0, 1 and `largest`: the
+    /// value range is far larger than the spec.
+    public static func sparseSpec(largest: UInt32) -> String {
+        "protocol sparse\nstate ERROR = 0 error\nstate A = 1 reset\nstate B = \(largest)\nA -> B\nB -> A\n"
     }
 
     /// One line of `bytes` bytes: a `group` statement listing the states of

@@ -1,3 +1,5 @@
+import MigFSM
+
 /// Large C inputs for the import benchmarks and tests: a kernel-style file
 /// of at least `lines` lines (functions, comments, directives, strings)
 /// with the spec's next-state and mask tables in a function at the end.
