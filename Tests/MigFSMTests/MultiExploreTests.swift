@@ -83,7 +83,7 @@ final class MultiExploreTests: XCTestCase {
     func testTheNaivePolicyIsCaughtWithoutAnyFault() throws {
         let run = try explorer(2, policy: "naive-stop", driver: noFaults).run()
         XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety"])
-        let trace = MultiReport.render(run.counterexamples[0])
+        let trace = MultiReport.render(run.counterexamples[0], model)
         XCTAssertEqual(trace, """
             violation of p2p-safety: device 1 in STOP must not change, while device 2 in RUNNING may initiate P2P DMA
               property: no device is in a frozen state while a peer is in a state that may initiate P2P DMA

@@ -36,6 +36,10 @@ extension MigrationProtocol {
 
 /// Runs the CLI in-process.
 func runCLI(_ arguments: String...) -> (status: ExitStatus, out: String, err: String) {
+    runCLI(arguments)
+}
+
+func runCLI(_ arguments: [String]) -> (status: ExitStatus, out: String, err: String) {
     var output = CommandOutput()
     let status = CommandLineTool.run(arguments, output: &output)
     return (status, output.standardOutput, output.standardError)

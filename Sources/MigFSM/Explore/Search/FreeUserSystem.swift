@@ -1,0 +1,153 @@
+/// Devices driven by a free user: any action on any device at any time,
+/// every outcome of it. A state is one key field per device (its local
+/// state in its `DeviceTable`); a transition replaces one field.
+///
+/// With `symmetric`, devices with the same table are interchangeable (the
+/// user treats them alike and they never touch each other), so every
+/// permutation within such a class is an automorphism of the system and
+/// the key is kept canonical: the class's fields sorted. Only one device
+/// of equal fields in a class is expanded; an edge names the device's
+/// position in the canonical key.
+struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
+    let tables: DeviceTables
+    let deviceCount: Int
+    /// Per device: its key field.
+    let fields: [KeyField]
+    let symmetric: Bool
+    /// Per device: the class member before it (-1: none), and the class's
+    /// members in order (`members[memberStart[d] ..< memberStart[d] + memberCount[d]]`)
+    /// with the device's index among them.
+    let previousMember: [Int]
+    let members: [Int]
+    let memberStart: [Int]
+    let memberCount: [Int]
+    let memberIndex: [Int]
+
+    /// Edge bits: the device in the low 4, the `LocalEdge` above.
+    static var deviceBits: UInt32 { 4 }
+
+    init(tables: DeviceTables, layout: [KeyField], classes: [[Int]], symmetric: Bool) {
+        self.tables = tables
+        deviceCount = layout.count
+        fields = layout
+        self.symmetric = symmetric
+        var previous = [Int](repeating: -1, count: layout.count)
+        var members: [Int] = []
+        var start = [Int](repeating: 0, count: layout.count)
+        var count = [Int](repeating: 1, count: layout.count)
+        var index = [Int](repeating: 0, count: layout.count)
+        for device in 0..<layout.count where !classes.contains(where: { $0.contains(device) }) {
+            start[device] = members.count
+            members.append(device)
+        }
+        for group in classes {
+            let base = members.count
+            members += group
+            for (position, device) in group.enumerated() {
+                start[device] = base
+                count[device] = group.count
+                index[device] = position
+                if position > 0 { previous[device] = group[position - 1] }
+            }
+        }
+        previousMember = previous
+        self.members = members
+        memberStart = start
+        memberCount = count
+        memberIndex = index
+    }
+
+    var initialKey: Key { Key() }
+    var stateProperties: UInt32 { 0 }
+
+    func stateViolations(_ key: Key, among properties: UInt32) -> UInt32 { 0 }
+
+    @inline(__always)
+    func edge(_ device: Int, _ local: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: device) | local << Self.deviceBits
+    }
+
+    func expand<Sink: SuccessorSink>(_ key: Key, into sink: inout Sink) where Sink.Key == Key {
+        let tables = self.tables
+        let slots = tables.slots
+        for device in 0..<deviceCount {
+            let field = fields[device]
+            let value = key.field(field)
+            if symmetric {
+                let previous = previousMember[device]
+                if previous >= 0 && key.field(fields[previous]) == value { continue }
+            }
+            let state = tables.global(device, value)
+            sink.count(Int(tables.outcomeCount[state]))
+            if tables.brokenByState[state] & sink.unfound != 0 {
+                for slot in 0..<slots {
+                    let low = Int(tables.first[state * slots + slot]), high = Int(tables.first[state * slots + slot + 1])
+                    for outcome in low..<high where tables.broken[outcome] & sink.unfound != 0 {
+                        sink.violate(tables.broken[outcome],
+                                     edge: edge(device, LocalEdge(slot: slot, ordinal: UInt32(outcome - low)).bits))
+                    }
+                }
+            }
+            let end = Int(tables.successorStart[state + 1])
+            var successor = Int(tables.successorStart[state])
+            while successor < end {
+                var next = key
+                let local = UInt64(tables.successorNext[successor])
+                next.set(field, local)
+                if symmetric { canonicalize(&next, changed: device, to: local) }
+                sink.reach(next, edge: edge(device, tables.successorEdge[successor]))
+                successor += 1
+            }
+        }
+    }
+
+    /// Moves the new value of `changed` to its sorted place in its class
+    /// (every other member is already in order).
+    @inline(__always)
+    func canonicalize(_ key: inout Key, changed device: Int, to value: UInt64) {
+        let count = memberCount[device]
+        if count < 2 { return }
+        let base = memberStart[device]
+        var index = memberIndex[device]
+        while index > 0 {
+            let neighbour = key.field(fields[members[base + index - 1]])
+            if neighbour <= value { break }
+            key.set(fields[members[base + index]], neighbour)
+            index -= 1
+        }
+        if index == memberIndex[device] {
+            while index + 1 < count {
+                let neighbour = key.field(fields[members[base + index + 1]])
+                if neighbour >= value { break }
+                key.set(fields[members[base + index]], neighbour)
+                index += 1
+            }
+        }
+        key.set(fields[members[base + index]], value)
+    }
+
+    /// The key with every class sorted (the initial key, or a key built
+    /// device by device).
+    func canonical(_ key: Key) -> Key {
+        guard symmetric else { return key }
+        var result = key
+        var done = Set<Int>()
+        for device in 0..<deviceCount where memberCount[device] > 1 && !done.contains(memberStart[device]) {
+            done.insert(memberStart[device])
+            let group = Array(members[memberStart[device]..<(memberStart[device] + memberCount[device])])
+            let values = group.map { key.field(fields[$0]) }.sorted()
+            for (member, value) in zip(group, values) { result.set(fields[member], value) }
+        }
+        return result
+    }
+
+    /// Which device of the concrete (unsorted) `key` sits at `device`'s
+    /// place in the canonical key: within a class, devices ordered by
+    /// field value, ties by position.
+    func actualDevice(_ key: Key, canonical device: Int) -> Int {
+        guard symmetric, memberCount[device] > 1 else { return device }
+        let group = Array(members[memberStart[device]..<(memberStart[device] + memberCount[device])])
+        let order = group.sorted { (key.field(fields[$0]), $0) < (key.field(fields[$1]), $1) }
+        return order[memberIndex[device]]
+    }
+}
