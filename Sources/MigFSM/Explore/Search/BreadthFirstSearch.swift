@@ -237,6 +237,7 @@ struct BreadthFirstSearch<System: TransitionSystem> {
 
     // MARK: - Several threads
 
+
     /// A successor not in the visited set when its level began.
     struct Candidate {
         var key: Key
@@ -254,6 +255,11 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         var transitions = 0
         var lookups = 0
         var source: UInt32 = 0
+
+        init(visited: VisitedSet<Key>, unfound: UInt32) {
+            self.visited = visited
+            self.unfound = unfound
+        }
 
         @inline(__always)
         mutating func reach(_ key: Key, edge: UInt32) {

@@ -22,6 +22,20 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
     let memberStart: [Int]
     let memberCount: [Int]
     let memberIndex: [Int]
+    /// Per device: how to sort its class in one go when the class's fields
+    /// lie side by side in one word.
+    let sortPlans: [SortPlan]
+
+    /// A class of `count` fields of `width` bits from bit `low` of one
+    /// word, the device being member `index`.
+    struct SortPlan: Sendable {
+        var contiguous: Bool
+        var word: Int
+        var low: UInt64
+        var width: UInt64
+        var count: Int
+        var index: Int
+    }
 
     /// Edge bits: the device in the low 4, the `LocalEdge` above.
     static var deviceBits: UInt32 { 4 }
@@ -55,6 +69,17 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
         memberStart = start
         memberCount = count
         memberIndex = index
+        sortPlans = (0..<layout.count).map { device in
+            let group = Array(members[start[device]..<(start[device] + count[device])])
+            let first = layout[group[0]]
+            let width = UInt64(first.width)
+            let contiguous = group.enumerated().allSatisfy { position, member in
+                layout[member].word == first.word && layout[member].width == first.width
+                    && layout[member].shift == first.shift + UInt64(position) * width
+            }
+            return SortPlan(contiguous: contiguous, word: first.word, low: first.shift, width: width,
+                            count: group.count, index: index[device])
+        }
     }
 
     var initialKey: Key { Key() }
@@ -105,8 +130,27 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
     /// (every other member is already in order).
     @inline(__always)
     func canonicalize(_ key: inout Key, changed device: Int, to value: UInt64) {
+        let plan = sortPlans[device]
+        if plan.count < 2 { return }
+        if plan.contiguous {
+            // Take the member out of the class's bits, find the first of
+            // the others not below the value, and put it back there.
+            let width = plan.width
+            let fieldMask: UInt64 = (1 << width) - 1
+            let regionMask: UInt64 = (1 << (UInt64(plan.count) * width)) - 1
+            let word = key[word: plan.word]
+            let region = (word >> plan.low) & regionMask
+            let member = UInt64(plan.index)
+            let rest = region & ((1 << (member * width)) - 1) | (region >> ((member + 1) * width)) << (member * width)
+            var place: UInt64 = 0
+            let others = UInt64(plan.count - 1)
+            while place < others && (rest >> (place * width)) & fieldMask < value { place += 1 }
+            let sorted = rest & ((1 << (place * width)) - 1) | value << (place * width)
+                | (rest >> (place * width)) << ((place + 1) * width)
+            key[word: plan.word] = word & ~(regionMask << plan.low) | sorted << plan.low
+            return
+        }
         let count = memberCount[device]
-        if count < 2 { return }
         let base = memberStart[device]
         var index = memberIndex[device]
         while index > 0 {

@@ -32,15 +32,22 @@ struct VisitedSet<Key: SearchKey>: @unchecked Sendable {
     /// Bytes of the table.
     var bytes: Int { capacity * MemoryLayout<Key>.stride }
 
+    /// Where `key`'s probe sequence starts.
     @inline(__always)
-    private func home(_ key: Key) -> Int {
+    func home(_ key: Key) -> Int {
         Int(truncatingIfNeeded: key.mixedHash >> shift)
     }
 
     @inline(__always)
     func contains(_ key: Key) -> Bool {
+        contains(key, home: home(key))
+    }
+
+    /// `contains` with the home already computed (valid until the set grows).
+    @inline(__always)
+    func contains(_ key: Key, home: Int) -> Bool {
         let mask = capacity - 1
-        var index = home(key)
+        var index = home
         while true {
             let slot = slots[index]
             if slot == key { return true }
@@ -52,8 +59,14 @@ struct VisitedSet<Key: SearchKey>: @unchecked Sendable {
     /// Inserts `key`; returns whether it was new.
     @inline(__always)
     mutating func insert(_ key: Key) -> Bool {
+        insert(key, home: home(key))
+    }
+
+    /// `insert` with the home already computed (valid until the set grows).
+    @inline(__always)
+    mutating func insert(_ key: Key, home: Int) -> Bool {
         let mask = capacity - 1
-        var index = home(key)
+        var index = home
         while true {
             let slot = slots[index]
             if slot == key { return false }
