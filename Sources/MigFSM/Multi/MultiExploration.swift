@@ -13,6 +13,8 @@ public struct MultiExploration: Sendable {
     public var queue: Int
     /// How the search went (time, threads, memory): never in normal output.
     public var statistics: SearchStatistics
+    /// Whether interchangeable devices were reduced by symmetry.
+    public var reduced: Bool
 
     public var violations: Int { counterexamples.count }
     /// Wall-clock seconds of the search.

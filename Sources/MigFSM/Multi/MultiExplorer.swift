@@ -65,7 +65,7 @@ public struct MultiExplorer: Sendable {
 
     /// Whether the search reduces by symmetry: asked for, with devices to
     /// interchange.
-    public var reducesBySymmetry: Bool { symmetry && !classes.isEmpty && policy == nil }
+    public var reducesBySymmetry: Bool { symmetry && !classes.isEmpty }
 
     /// Searches with `maxStates` and `progress` on one thread.
     public func run(maxStates: Int? = nil, progress: ((Int, Double, Int) -> Void)? = nil) -> MultiExploration {
@@ -75,13 +75,14 @@ public struct MultiExplorer: Sendable {
     public func run(options: SearchOptions) -> MultiExploration {
         let flat = DeviceTables(tables: tables, tableOf: tableOf)
         if policy != nil {
+            if reducesBySymmetry, let reduced = SymmetricPolicySearch.run(self, flat, options) { return reduced }
             return OrderedPolicySearch.run(self, flat, options)
         }
         guard let result = FreeUserSearch.run(
             tables: flat, devices: devices.count, classes: classes, symmetric: reducesBySymmetry, options: options)
         else {
             return MultiExploration(states: 0, transitions: 0, depth: 0, counterexamples: [], incomplete: false,
-                                    queue: 0, statistics: SearchStatistics())
+                                    queue: 0, statistics: SearchStatistics(), reduced: false)
         }
         let counterexamples = result.traces.compactMap { trace -> MultiCounterexample? in
             guard let property = MultiProperty(searchBit: trace.property), case .device(let single) = property else {
@@ -100,6 +101,6 @@ public struct MultiExplorer: Sendable {
         return MultiExploration(
             states: outcome.states, transitions: outcome.transitions, depth: outcome.depth,
             counterexamples: counterexamples.sorted { $0.property < $1.property }, incomplete: outcome.incomplete,
-            queue: outcome.queued, statistics: outcome.statistics)
+            queue: outcome.queued, statistics: outcome.statistics, reduced: reducesBySymmetry)
     }
 }

@@ -62,7 +62,10 @@ public struct MultiReport: Sendable {
     public var reduction: String {
         if explorer.classes.isEmpty { return "no interchangeable devices" }
         if !explorer.symmetry { return "symmetry reduction off" }
-        if explorer.policy != nil { return "no symmetry reduction: the policy orders the devices" }
+        if !exploration.reduced { return "no symmetry reduction: the reduced search does not fit these devices" }
+        if explorer.policy != nil {
+            return "symmetry reduction: interchangeable devices sorted, each phase taking them in any order"
+        }
         return "symmetry reduction: interchangeable devices sorted"
     }
 

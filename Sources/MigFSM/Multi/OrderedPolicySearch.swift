@@ -33,7 +33,7 @@ enum OrderedPolicySearch {
     static func run(_ explorer: MultiExplorer, _ tables: DeviceTables, _ options: SearchOptions) -> MultiExploration {
         guard let plan = plan(explorer) else {
             return MultiExploration(states: 0, transitions: 0, depth: 0, counterexamples: [], incomplete: false,
-                                    queue: 0, statistics: SearchStatistics())
+                                    queue: 0, statistics: SearchStatistics(), reduced: false)
         }
         switch plan.words {
         case 1: return run(Key64.self, explorer, tables, plan, options)
@@ -51,13 +51,15 @@ enum OrderedPolicySearch {
         let outcome = BreadthFirstSearch(system: system, options: options).run()
         var counterexamples: [MultiCounterexample] = []
         for violation in outcome.violations {
-            guard let property = MultiProperty(searchBit: violation.property) else { continue }
-            counterexamples.append(system.counterexample(property, violation.path, model: explorer.model))
+            guard let property = MultiProperty(searchBit: violation.property),
+                  let counterexample = system.counterexample(property, violation.path, model: explorer.model)
+            else { continue }
+            counterexamples.append(counterexample)
         }
         return MultiExploration(
             states: outcome.states, transitions: outcome.transitions, depth: outcome.depth,
             counterexamples: counterexamples.sorted { $0.property < $1.property }, incomplete: outcome.incomplete,
-            queue: outcome.queued, statistics: outcome.statistics)
+            queue: outcome.queued, statistics: outcome.statistics, reduced: false)
     }
 }
 
@@ -74,16 +76,18 @@ extension OrderedPolicySystem {
     }
 
     /// Replays `path` from the initial key, recording what each step did,
-    /// and says what the last step broke.
-    func counterexample(_ property: MultiProperty, _ path: [UInt32], model: MigrationProtocol) -> MultiCounterexample {
+    /// and says what the last step broke; `nil` when the path is not the
+    /// policy's (an edge names another device than the policy's next) or
+    /// does not end in a violation of `property`.
+    func counterexample(_ property: MultiProperty, _ path: [UInt32], model: MigrationProtocol) -> MultiCounterexample? {
         let start = initialKey
         var key = start
         var steps: [MultiTraceStep] = []
         var message = ""
         for (number, edge) in path.enumerated() {
             let at = position(key)
-            if at.done { break }
             let device = at.device
+            if at.done || Int(edge & 0xF) != device { return nil }
             let local = LocalEdge(bits: edge >> 4)
             let table = tables.tables[Int(tables.tableOf[device])]
             let id = Int(key.field(idFields[device]))
@@ -91,8 +95,8 @@ extension OrderedPolicySystem {
             let isLast = number == path.count - 1
             if local.slot == LocalEdge.skipSlot {
                 let (next, broken) = apply(key, at, local: nil, ok: false, wrote: false)
-                if isLast && broken { message = beliefMessage(next, device, model) }
-                if isLast && property == .p2pSafety { message = p2pMessage(next, model) }
+                if isLast && broken && property == .beliefConsistency { message = beliefMessage(next, device, model) }
+                if isLast && property == .p2pSafety && p2pBroken(next) { message = p2pMessage(next, model) }
                 steps.append(MultiTraceStep(
                     number: number + 1, device: device, policy: policyText,
                     action: "the policy has no data FD to use", events: [], result: "the step fails",
@@ -126,7 +130,7 @@ extension OrderedPolicySystem {
                 case .device(let single):
                     message = taken?.violations.first { $0.property == single }?.message ?? ""
                 case .p2pSafety:
-                    message = p2pMessage(next, model)
+                    if to >= 0 && p2pBroken(next) { message = p2pMessage(next, model) }
                 case .beliefConsistency:
                     break
                 }
@@ -138,6 +142,7 @@ extension OrderedPolicySystem {
             if to < 0 { break }
             key = next
         }
+        if message.isEmpty || steps.count != path.count { return nil }
         return MultiCounterexample(property: property, message: message, start: snapshots(start), steps: steps)
     }
 
