@@ -172,6 +172,7 @@ final class ExploreEngineTests: XCTestCase {
         }
         exercise(Key64.self)
         exercise(Key128.self)
+        exercise(Key192.self)
         exercise(Key256.self)
     }
 
@@ -190,5 +191,12 @@ final class ExploreEngineTests: XCTestCase {
         XCTAssertEqual(run.states, 8 * 4 + 1)
         XCTAssertEqual(run.transitions, 8 * 4)
         XCTAssertEqual(run.violations, 0)
+        // Ten devices of the reduced search (a mark per slot) take three
+        // words; symmetry collapses the line to one device at a time.
+        let ten = try explorer(10, policy: policy("qemu-destination"), driver: driver)
+        XCTAssertEqual(SymmetricPolicySearch.plan(ten)?.words, 3)
+        let reduced = ten.run()
+        XCTAssertTrue(reduced.reduced)
+        XCTAssertEqual([reduced.states, reduced.transitions, reduced.violations], [10 * 4 + 1, 10 * 4, 0])
     }
 }

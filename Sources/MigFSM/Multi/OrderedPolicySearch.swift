@@ -38,6 +38,7 @@ enum OrderedPolicySearch {
         switch plan.words {
         case 1: return run(Key64.self, explorer, tables, plan, options)
         case 2: return run(Key128.self, explorer, tables, plan, options)
+        case 3: return run(Key192.self, explorer, tables, plan, options)
         default: return run(Key256.self, explorer, tables, plan, options)
         }
     }

@@ -54,16 +54,25 @@ enum SymmetricPolicySearch {
         guard let plan = plan(explorer), let ordered = OrderedPolicySearch.plan(explorer), ordered.words <= 4 else {
             return nil
         }
-        switch (plan.words, ordered.words) {
-        case (1, 1): return run(Key64.self, Key64.self, explorer, tables, plan, ordered, options)
-        case (1, 2): return run(Key64.self, Key128.self, explorer, tables, plan, ordered, options)
-        case (1, _): return run(Key64.self, Key256.self, explorer, tables, plan, ordered, options)
-        case (2, 1): return run(Key128.self, Key64.self, explorer, tables, plan, ordered, options)
-        case (2, 2): return run(Key128.self, Key128.self, explorer, tables, plan, ordered, options)
-        case (2, _): return run(Key128.self, Key256.self, explorer, tables, plan, ordered, options)
-        case (_, 1): return run(Key256.self, Key64.self, explorer, tables, plan, ordered, options)
-        case (_, 2): return run(Key256.self, Key128.self, explorer, tables, plan, ordered, options)
-        default: return run(Key256.self, Key256.self, explorer, tables, plan, ordered, options)
+        switch plan.words {
+        case 1: return run(Key64.self, explorer, tables, plan, ordered, options)
+        case 2: return run(Key128.self, explorer, tables, plan, ordered, options)
+        case 3: return run(Key192.self, explorer, tables, plan, ordered, options)
+        default: return run(Key256.self, explorer, tables, plan, ordered, options)
+        }
+    }
+
+    /// The search on keys of `type`, each trace replayed on the ordered
+    /// system's key of its own width.
+    static func run<Key: SearchKey>(
+        _ type: Key.Type, _ explorer: MultiExplorer, _ tables: DeviceTables, _ plan: Plan,
+        _ ordered: OrderedPolicySearch.Plan, _ options: SearchOptions
+    ) -> MultiExploration? {
+        switch ordered.words {
+        case 1: return run(Key.self, Key64.self, explorer, tables, plan, ordered, options)
+        case 2: return run(Key.self, Key128.self, explorer, tables, plan, ordered, options)
+        case 3: return run(Key.self, Key192.self, explorer, tables, plan, ordered, options)
+        default: return run(Key.self, Key256.self, explorer, tables, plan, ordered, options)
         }
     }
 

@@ -315,9 +315,9 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         let unfound = state.unfound
         results.slots.withUnsafeMutableBufferPointer { slots in
             let output = UncheckedSendable(slots)
-            DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                var chunk = worker
-                while chunk < chunks {
+            let dispenser = ChunkDispenser(count: chunks)
+            let work = { @Sendable in
+                while let chunk = dispenser.next() {
                     var sink = ChunkSink(visited: visited, unfound: unfound)
                     let end = min(frontier.count, (chunk + 1) * chunkSize)
                     for offset in (chunk * chunkSize)..<end {
@@ -325,9 +325,20 @@ struct BreadthFirstSearch<System: TransitionSystem> {
                         system.expand(frontier[offset], into: &sink)
                     }
                     output.value[chunk] = sink
-                    chunk += threads
                 }
             }
+            // Threads of their own (a dispatch pool may run the work on
+            // fewer threads when the machine is busy), the caller's included.
+            let finished = DispatchGroup()
+            for _ in 1..<threads {
+                finished.enter()
+                Thread {
+                    work()
+                    finished.leave()
+                }.start()
+            }
+            work()
+            finished.wait()
         }
         for chunk in 0..<chunks {
             guard let result = results.slots[chunk] else { continue }
@@ -361,6 +372,25 @@ struct BreadthFirstSearch<System: TransitionSystem> {
             state.transitions += result.transitions
         }
         return nil
+    }
+}
+
+/// Hands out chunk numbers to whichever thread asks first, so that a thread
+/// the machine slows down takes fewer chunks (which thread expands a chunk
+/// never changes the result).
+final class ChunkDispenser: @unchecked Sendable {
+    private let lock = NSLock()
+    private var issued = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard issued < count else { return nil }
+        issued += 1
+        return issued - 1
     }
 }
 

@@ -17,7 +17,8 @@ enum FreeUserSearch {
         switch layout.words {
         case 1: return run(Key64.self, tables, layout.fields, classes, symmetric, options)
         case 2: return run(Key128.self, tables, layout.fields, classes, symmetric, options)
-        case 3, 4: return run(Key256.self, tables, layout.fields, classes, symmetric, options)
+        case 3: return run(Key192.self, tables, layout.fields, classes, symmetric, options)
+        case 4: return run(Key256.self, tables, layout.fields, classes, symmetric, options)
         default: return nil
         }
     }

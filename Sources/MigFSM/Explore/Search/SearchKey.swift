@@ -1,6 +1,6 @@
 /// One state of an explored system packed into a fixed number of 64-bit
-/// words, as the visited set stores it: `Key64` for one word, `Key128` and
-/// `Key256` for more. A `KeyLayout` places the system's fields (a device's
+/// words, as the visited set stores it: `Key64` for one word, `Key128`,
+/// `Key192` and `Key256` for more. A `KeyLayout` places the system's fields (a device's
 /// local state, a belief, the policy's position) in the words; the top bit
 /// of the last word is never a field's, so `vacant` (every bit set) is
 /// never a key and marks an empty slot of the visited set.
@@ -73,6 +73,37 @@ struct Key128: SearchKey {
     }
 
     var mixedHash: UInt64 { @inline(__always) get { mixBits(w0 ^ mixBits(w1 &+ 0x632B_E59B_D9B4_E019)) } }
+}
+
+/// A three-word key: up to 191 bits of fields.
+struct Key192: SearchKey {
+    var w0: UInt64 = 0
+    var w1: UInt64 = 0
+    var w2: UInt64 = 0
+
+    static var words: Int { 3 }
+    init() {}
+
+    subscript(word index: Int) -> UInt64 {
+        @inline(__always) get {
+            switch index {
+            case 0: return w0
+            case 1: return w1
+            default: return w2
+            }
+        }
+        @inline(__always) set {
+            switch index {
+            case 0: w0 = newValue
+            case 1: w1 = newValue
+            default: w2 = newValue
+            }
+        }
+    }
+
+    var mixedHash: UInt64 {
+        @inline(__always) get { mixBits(w0 ^ mixBits(w1 &+ 0x632B_E59B_D9B4_E019 ^ mixBits(w2 &+ 0x8CB9_2BA7_2F3D_8DD7))) }
+    }
 }
 
 /// A four-word key: up to 255 bits of fields.
