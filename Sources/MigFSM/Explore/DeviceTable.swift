@@ -9,7 +9,8 @@
 /// devices, under a free user or a policy, runs on these tables: a global
 /// transition is a lookup here plus the replacement of one field of the
 /// packed key. For that the table also keeps, per state, the distinct
-/// successors over all actions (what a free user reaches) and, per state
+/// successors over all actions one level further from the opened device
+/// (what a free user reaches anew) and, per state
 /// and slot, the distinct (next state, success, write) outcomes (what a
 /// policy tells apart), each with the slot and ordinal of the first
 /// outcome that produces it, plus the union of the properties broken and
@@ -41,12 +42,19 @@ public struct DeviceTable: Sendable {
     /// Bits a local state ID takes.
     public let idBits: Int
 
-    /// Per local state: its distinct successors other than itself, in the
-    /// order of their first outcome, as `successorNext[r]` with the local
-    /// edge (slot and ordinal) of that outcome; `r` in `successors(of:)`.
-    let successorStart: [Int32]
-    let successorNext: [Int32]
-    let successorEdge: [LocalEdge]
+    /// Per local state: the fewest actions from the opened device.
+    public let level: [Int32]
+    /// Per local state `s`: its distinct successors one level further from
+    /// the opened device, in the order of their first outcome, as
+    /// `forwardNext[r]` with the local edge (slot and ordinal) of that
+    /// outcome, `r` in `forwardStart[s] ..< forwardStart[s + 1]`. Under a
+    /// free user the devices are independent, so a state of several devices
+    /// is as many actions from the start as its devices' levels add up to:
+    /// a successor that moves no device further is already stored, and only
+    /// these need a lookup.
+    let forwardStart: [Int32]
+    let forwardNext: [Int32]
+    let forwardEdge: [LocalEdge]
     /// Per local state: outcomes over all slots, and the properties they break.
     let outcomeCount: [Int32]
     let brokenByState: [UInt32]
@@ -76,6 +84,7 @@ public struct DeviceTable: Sendable {
         guard actions.count < LocalEdge.skipSlot else { return nil }
         var idOf: [DeviceState: Int32] = [:]
         var states: [DeviceState] = [.opened(model)]
+        var level: [Int32] = [0]
         idOf[states[0]] = 0
         var first: [Int32] = []
         var next: [Int32] = []
@@ -119,6 +128,7 @@ public struct DeviceTable: Sendable {
                         let id = Int32(truncatingIfNeeded: states.count)
                         idOf[after] = id
                         states.append(after)
+                        level.append(level[head - 1] + 1)
                         next.append(id)
                     }
                 }
@@ -128,6 +138,7 @@ public struct DeviceTable: Sendable {
         guard fits else { return nil }
         first.append(Int32(next.count))
         self.states = states
+        self.level = level
         self.first = first
         self.next = next
         self.broken = broken
@@ -140,9 +151,9 @@ public struct DeviceTable: Sendable {
         idBits = bitsFor(states.count)
 
         let slots = actions.count
-        var successorStart: [Int32] = []
-        var successorNext: [Int32] = []
-        var successorEdge: [LocalEdge] = []
+        var forwardStart: [Int32] = []
+        var forwardNext: [Int32] = []
+        var forwardEdge: [LocalEdge] = []
         var outcomeCount: [Int32] = []
         var brokenByState: [UInt32] = []
         var groupStart: [Int32] = []
@@ -153,7 +164,7 @@ public struct DeviceTable: Sendable {
         var brokenBySlot: [UInt32] = []
         var seen = [Int32](repeating: -1, count: states.count)
         for state in states.indices {
-            successorStart.append(Int32(successorNext.count))
+            forwardStart.append(Int32(forwardNext.count))
             var union: UInt32 = 0
             for slot in 0..<slots {
                 let low = Int(first[state * slots + slot]), high = Int(first[state * slots + slot + 1])
@@ -164,10 +175,10 @@ public struct DeviceTable: Sendable {
                     slotUnion |= broken[outcome]
                     let to = next[outcome]
                     let ordinal = UInt32(outcome - low)
-                    if to >= 0 && Int(to) != state && seen[Int(to)] != Int32(state) {
+                    if to >= 0 && level[Int(to)] == level[state] + 1 && seen[Int(to)] != Int32(state) {
                         seen[Int(to)] = Int32(state)
-                        successorNext.append(to)
-                        successorEdge.append(LocalEdge(slot: slot, ordinal: ordinal))
+                        forwardNext.append(to)
+                        forwardEdge.append(LocalEdge(slot: slot, ordinal: ordinal))
                     }
                     let isNew = !(groupBase..<groupNext.count).contains {
                         groupNext[$0] == to && groupSucceeded[$0] == succeeded[outcome] && groupWrote[$0] == wrote[outcome]
@@ -185,11 +196,11 @@ public struct DeviceTable: Sendable {
             outcomeCount.append(first[(state + 1) * slots] - first[state * slots])
             brokenByState.append(union)
         }
-        successorStart.append(Int32(successorNext.count))
+        forwardStart.append(Int32(forwardNext.count))
         groupStart.append(Int32(groupNext.count))
-        self.successorStart = successorStart
-        self.successorNext = successorNext
-        self.successorEdge = successorEdge
+        self.forwardStart = forwardStart
+        self.forwardNext = forwardNext
+        self.forwardEdge = forwardEdge
         self.outcomeCount = outcomeCount
         self.brokenByState = brokenByState
         self.groupStart = groupStart

@@ -17,6 +17,10 @@ public struct SearchOptions {
     /// Levels with fewer states run on one thread (tests lower it to run
     /// tiny systems in parallel).
     var parallelThreshold = 4096
+    /// Whether the search times its large levels and keeps to the faster
+    /// of one thread and several; off, every large level runs on all
+    /// threads (tests, to exercise them).
+    var adaptive = true
 
     public init(threads: Int = 1, maxStates: Int? = nil, progress: SearchProgress? = nil) {
         self.threads = max(1, threads)
@@ -86,9 +90,12 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         var base = 0
         var depth = 0
         var queued = 0
+        var choice = ThreadChoice()
         level: while !frontier.isEmpty {
             state.next = []
-            let parallel = options.threads > 1 && frontier.count >= options.parallelThreshold
+            let large = options.threads > 1 && frontier.count >= options.parallelThreshold
+            let parallel = large && (!options.adaptive || choice.parallelNext())
+            let levelStarted = clock.now
             if parallel {
                 statistics.threads = max(statistics.threads, options.threads)
                 if let cut = expandInParallel(frontier, base: base, into: &state, statistics: &statistics) {
@@ -115,6 +122,9 @@ struct BreadthFirstSearch<System: TransitionSystem> {
                         }
                     }
                 }
+            }
+            if large {
+                choice.record(parallel: parallel, seconds: Self.seconds(clock.now - levelStarted), states: frontier.count)
             }
             var next: [Key] = []
             swap(&next, &state.next)
@@ -372,6 +382,29 @@ struct BreadthFirstSearch<System: TransitionSystem> {
             state.transitions += result.transitions
         }
         return nil
+    }
+}
+
+/// Whether the next large level runs on several threads: the search times
+/// its large levels per state on one thread and on several, tries each
+/// first, then keeps to the faster, trying the other again every eighth
+/// large level (the cost per state drifts as the visited set grows, and a
+/// busy machine may leave a second thread no core). Timing decides only
+/// how a level is expanded, never what the search finds.
+struct ThreadChoice {
+    private var perState: [Double?] = [nil, nil]
+    private var levels = 0
+
+    mutating func parallelNext() -> Bool {
+        levels += 1
+        guard let single = perState[0] else { return false }
+        guard let several = perState[1] else { return true }
+        let faster = several < single
+        return levels % 8 == 0 ? !faster : faster
+    }
+
+    mutating func record(parallel: Bool, seconds: Double, states: Int) {
+        perState[parallel ? 1 : 0] = seconds / Double(max(states, 1))
     }
 }
 

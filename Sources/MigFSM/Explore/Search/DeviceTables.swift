@@ -11,11 +11,12 @@ struct DeviceTables: @unchecked Sendable {
     let stateBase: RawArray<Int32>
     let slots: Int
 
-    /// Per global state: `successorStart[g] ..< successorStart[g + 1]`
-    /// into `successorNext` (local IDs) and `successorEdge`.
-    let successorStart: RawArray<Int32>
-    let successorNext: RawArray<Int32>
-    let successorEdge: RawArray<UInt32>
+    /// Per global state: `forwardStart[g] ..< forwardStart[g + 1]` into
+    /// `forwardNext` (local IDs) and `forwardEdge`: `DeviceTable`'s
+    /// successors one level further from the opened device.
+    let forwardStart: RawArray<Int32>
+    let forwardNext: RawArray<Int32>
+    let forwardEdge: RawArray<UInt32>
     let outcomeCount: RawArray<Int32>
     let brokenByState: RawArray<UInt32>
     /// Per (global state, slot): `first[g * slots + a] ..< first[... + 1]`
@@ -47,7 +48,7 @@ struct DeviceTables: @unchecked Sendable {
         self.owner = owner
         slots = tables.first?.actions.count ?? 0
         var stateBase: [Int32] = []
-        var successorStart: [Int32] = [], successorNext: [Int32] = [], successorEdge: [UInt32] = []
+        var forwardStart: [Int32] = [], forwardNext: [Int32] = [], forwardEdge: [UInt32] = []
         var outcomeCount: [Int32] = [], brokenByState: [UInt32] = []
         var first: [Int32] = [], next: [Int32] = [], broken: [UInt32] = []
         var groupStart: [Int32] = [], groupNext: [Int32] = [], groupSucceeded: [Bool] = []
@@ -58,10 +59,10 @@ struct DeviceTables: @unchecked Sendable {
         for table in tables {
             stateBase.append(Int32(states))
             states += table.states.count
-            let successorBase = Int32(successorNext.count)
-            successorStart += table.successorStart.dropLast().map { $0 + successorBase }
-            successorNext += table.successorNext
-            successorEdge += table.successorEdge.map(\.bits)
+            let forwardBase = Int32(forwardNext.count)
+            forwardStart += table.forwardStart.dropLast().map { $0 + forwardBase }
+            forwardNext += table.forwardNext
+            forwardEdge += table.forwardEdge.map(\.bits)
             outcomeCount += table.outcomeCount
             brokenByState += table.brokenByState
             let outcomeBase = Int32(next.count)
@@ -81,14 +82,14 @@ struct DeviceTables: @unchecked Sendable {
             resuming += table.states.map(\.resumingSession)
             recorded += table.states.map { Int32($0.recorded) }
         }
-        successorStart.append(Int32(successorNext.count))
+        forwardStart.append(Int32(forwardNext.count))
         first.append(Int32(next.count))
         groupStart.append(Int32(groupNext.count))
         self.tableOf = owner.copy(tableOf.map { Int32($0) })
         self.stateBase = owner.copy(stateBase)
-        self.successorStart = owner.copy(successorStart)
-        self.successorNext = owner.copy(successorNext)
-        self.successorEdge = owner.copy(successorEdge)
+        self.forwardStart = owner.copy(forwardStart)
+        self.forwardNext = owner.copy(forwardNext)
+        self.forwardEdge = owner.copy(forwardEdge)
         self.outcomeCount = owner.copy(outcomeCount)
         self.brokenByState = owner.copy(brokenByState)
         self.first = owner.copy(first)

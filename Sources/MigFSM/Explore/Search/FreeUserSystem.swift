@@ -1,6 +1,10 @@
 /// Devices driven by a free user: any action on any device at any time,
 /// every outcome of it. A state is one key field per device (its local
-/// state in its `DeviceTable`); a transition replaces one field.
+/// state in its `DeviceTable`); a transition replaces one field. The
+/// devices are independent, so a state's breadth-first level is the sum of
+/// its devices' levels in their tables, and only a successor that moves a
+/// device one level further can be a state not stored yet: the others are
+/// counted and checked but not looked up.
 ///
 /// With `symmetric`, devices with the same table are interchangeable (the
 /// user treats them alike and they never touch each other), so every
@@ -113,14 +117,16 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
                     }
                 }
             }
-            let end = Int(tables.successorStart[state + 1])
-            var successor = Int(tables.successorStart[state])
+            // Only successors that move the device one level further can
+            // be new: any other is as near the start as this state, or nearer.
+            let end = Int(tables.forwardStart[state + 1])
+            var successor = Int(tables.forwardStart[state])
             while successor < end {
                 var next = key
-                let local = UInt64(tables.successorNext[successor])
+                let local = UInt64(tables.forwardNext[successor])
                 next.set(field, local)
                 if symmetric { canonicalize(&next, changed: device, to: local) }
-                sink.reach(next, edge: edge(device, tables.successorEdge[successor]))
+                sink.reach(next, edge: edge(device, tables.forwardEdge[successor]))
                 successor += 1
             }
         }
