@@ -27,25 +27,25 @@ enum ExploreBenchmarks {
                 let transitions = report.explorations.reduce(0) { $0 + $1.transitions }
                 return "\(states) states, \(transitions) transitions"
             },
-            Benchmark("explore: 4 devices, free user, no symmetry, 1 thread", runs: 5) {
+            Benchmark("explore: 4 free, no symmetry, 1 thread", runs: 5) {
                 search(devices(4, symmetry: false), threads: 1)
             },
-            Benchmark("explore: 4 devices, free user, no symmetry, 2 threads", runs: 5) {
+            Benchmark("explore: 4 free, no symmetry, 2 threads", runs: 5) {
                 search(devices(4, symmetry: false), threads: 2)
             },
-            Benchmark("explore: 8 devices, free user, symmetry, 1 thread", runs: 1) {
+            Benchmark("explore: 8 free, symmetry, 1 thread", runs: 3) {
                 search(devices(8, symmetry: true), threads: 1)
             },
-            Benchmark("explore: 8 devices, free user, symmetry, 2 threads", runs: 1) {
+            Benchmark("explore: 8 free, symmetry, 2 threads", runs: 3) {
                 search(devices(8, symmetry: true), threads: 2)
             },
-            Benchmark("explore: 6 devices, qemu-source, in order", runs: 5) {
+            Benchmark("explore: 6 qemu-source, in order", runs: 5) {
                 search(devices(6, policy: policy, symmetry: false), threads: 1)
             },
-            Benchmark("explore: 6 devices, qemu-source, symmetry", runs: 5) {
+            Benchmark("explore: 6 qemu-source, symmetry", runs: 5) {
                 search(devices(6, policy: policy, symmetry: true), threads: 1)
             },
-            Benchmark("explore: 8 devices, qemu-source, symmetry", runs: 3) {
+            Benchmark("explore: 8 qemu-source, symmetry", runs: 3) {
                 search(devices(8, policy: policy, symmetry: true), threads: 1)
             },
         ]
@@ -58,7 +58,7 @@ enum ExploreBenchmarks {
         return "\(states) states, \(transitions) transitions; "
             + String(format: "search %.1f ms, %.1f M transitions/s, %.2f M states/s, ", seconds * 1000,
                      Double(transitions) / seconds / 1e6, Double(states) / seconds / 1e6)
-            + "\(statistics.lookups) lookups, "
+            + "\(statistics.lookups) lookups, \(statistics.threads) thread\(statistics.threads == 1 ? "" : "s"), "
             + String(format: "%.1f bytes/state", Double(statistics.peakBytes) / Double(max(states, 1)))
     }
 
