@@ -14,7 +14,8 @@ public struct Explorer: Sendable {
     /// or the driver's states do not fit a search.
     public init?(machine: DriverMachine, devices: Int = 1) {
         guard devices >= 1, devices <= MultiExplorer.maximumDevices,
-              let table = DeviceTable(machine: machine) else { return nil }
+              let table = DeviceTable(machine: machine),
+              FreeUserSearch.fits(devices: devices, tables: [table]) else { return nil }
         self.machine = machine
         self.devices = devices
         self.table = table
@@ -25,7 +26,7 @@ public struct Explorer: Sendable {
         guard let result = FreeUserSearch.run(
             tables: tables, devices: devices, classes: [], symmetric: false, options: options)
         else {
-            // Twelve fields of at most 31 bits always fit four words.
+            // The initializer checked that the devices fit a key.
             return Exploration(features: machine.features, states: 0, transitions: 0, depth: 0,
                                counterexamples: [], statistics: SearchStatistics())
         }

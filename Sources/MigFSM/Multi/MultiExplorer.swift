@@ -60,7 +60,8 @@ public struct MultiExplorer: Sendable {
             if members.count > 1 { classes.append(members) }
         }
         self.classes = classes
-        guard policy == nil || OrderedPolicySearch.fits(self) else { return nil }
+        guard policy == nil ? FreeUserSearch.fits(devices: devices.count, tables: tables) : OrderedPolicySearch.fits(self)
+        else { return nil }
     }
 
     /// Whether the search reduces by symmetry: asked for, with devices to

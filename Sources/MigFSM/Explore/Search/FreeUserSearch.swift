@@ -8,12 +8,23 @@ enum FreeUserSearch {
         var start: [DeviceState]
     }
 
+    /// The key layout of `devices` devices of tables whose states take
+    /// `idBits`: one field each.
+    static func layout(devices: Int, idBits: Int) -> KeyLayout {
+        var layout = KeyLayout()
+        for _ in 0..<devices { _ = layout.add(width: idBits) }
+        return layout
+    }
+
+    /// Whether the devices' fields fit a key of at most four words.
+    static func fits(devices: Int, tables: [DeviceTable]) -> Bool {
+        layout(devices: devices, idBits: tables.map(\.idBits).max() ?? 1).words <= 4
+    }
+
     /// `nil` when the devices' fields take more than four words.
     static func run(tables: DeviceTables, devices: Int, classes: [[Int]], symmetric: Bool,
                     options: SearchOptions) -> Result? {
-        let width = tables.tables.map(\.idBits).max() ?? 1
-        var layout = KeyLayout()
-        for _ in 0..<devices { _ = layout.add(width: width) }
+        let layout = layout(devices: devices, idBits: tables.tables.map(\.idBits).max() ?? 1)
         switch layout.words {
         case 1: return run(Key64.self, tables, layout.fields, classes, symmetric, options)
         case 2: return run(Key128.self, tables, layout.fields, classes, symmetric, options)
