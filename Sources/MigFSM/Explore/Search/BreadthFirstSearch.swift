@@ -55,14 +55,16 @@ struct SearchOutcome: Sendable {
 /// Each state is numbered in breadth-first order and remembers its parent
 /// and the edge that first reached it (8 bytes), its key living only in
 /// the visited set and, while its level is being expanded, in the
-/// frontier. Large levels are expanded on several threads: each thread
-/// takes fixed chunks of the frontier and probes the visited set read-only
-/// (nobody inserts meanwhile), keeping only successors not stored yet;
-/// then the chunks' candidates are inserted on one thread in frontier
-/// order. A state's number, parent and edge, and the first violation of
-/// each property, are therefore exactly those of a one-thread search,
-/// whatever the number of threads: traces stay shortest and output stays
-/// byte-identical.
+/// frontier. A large level can be expanded on several threads in three
+/// steps: the threads expand fixed chunks of the frontier, probing the
+/// visited set read-only (nobody inserts meanwhile) and keeping the
+/// successors not stored yet, each filed under its shard of the visited
+/// set; then each thread inserts the candidates of its own shards, chunk by
+/// chunk in frontier order; then one thread numbers the new states in
+/// frontier order (merging the shards' lists). A state's number, parent and
+/// edge, and the first violation of each property, are therefore exactly
+/// those of a one-thread search, whatever the number of threads: traces
+/// stay shortest and output stays byte-identical.
 struct BreadthFirstSearch<System: TransitionSystem> {
     typealias Key = System.Key
     let system: System
@@ -80,11 +82,12 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         var lastReport = started
         var statistics = SearchStatistics()
         let limit = min(options.maxStates ?? Int(UInt32.max - 1), Int(UInt32.max - 1))
-        var state = SearchState(system: system, limit: limit,
+        var state = SearchState(system: system, limit: limit, shards: options.threads,
                                 expected: min(options.maxStates ?? (1 << 12), 1 << 24))
         defer { state.visited.release() }
         var frontier: [Key] = [system.initialKey]
         _ = state.visited.insert(system.initialKey)
+        state.stored = 1
         state.parents.append(UInt32.max)
         state.edges.append(0)
         var base = 0
@@ -116,7 +119,7 @@ struct BreadthFirstSearch<System: TransitionSystem> {
                         let now = clock.now
                         if now - lastReport > .milliseconds(500) {
                             lastReport = now
-                            let count = state.visited.count
+                            let count = state.stored
                             progress(count, Double(count) / max(Self.seconds(now - started), 1e-9),
                                      frontier.count - offset - 1 + state.next.count)
                         }
@@ -138,7 +141,7 @@ struct BreadthFirstSearch<System: TransitionSystem> {
                 let now = clock.now
                 if now - lastReport > .milliseconds(500) {
                     lastReport = now
-                    let count = state.visited.count
+                    let count = state.stored
                     progress(count, Double(count) / max(Self.seconds(now - started), 1e-9), frontier.count)
                 }
             }
@@ -161,7 +164,7 @@ struct BreadthFirstSearch<System: TransitionSystem> {
             digest = mixBits(digest ^ UInt64(state.parents[index]) ^ (UInt64(state.edges[index]) << 32))
         }
         return SearchOutcome(
-            states: state.visited.count, transitions: state.transitions, depth: depth,
+            states: state.stored, transitions: state.transitions, depth: depth,
             incomplete: state.incomplete, queued: queued, violations: violations,
             orderDigest: digest, statistics: statistics)
     }
@@ -177,7 +180,10 @@ struct BreadthFirstSearch<System: TransitionSystem> {
     struct SearchState: SuccessorSink {
         let system: System
         let limit: Int
-        var visited: VisitedSet<Key>
+        let visited: ShardedVisitedSet<Key>
+        /// States numbered (the visited set may hold keys past the limit
+        /// after a cut level on several threads).
+        var stored = 0
         var parents: [UInt32] = []
         var edges: [UInt32] = []
         var found: [Found?] = Array(repeating: nil, count: 32)
@@ -191,10 +197,10 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         var refused = false
         var incomplete = false
 
-        init(system: System, limit: Int, expected: Int) {
+        init(system: System, limit: Int, shards: Int, expected: Int) {
             self.system = system
             self.limit = limit
-            visited = VisitedSet(expected: expected)
+            visited = ShardedVisitedSet(shards: shards, expected: expected)
         }
 
         var bytes: Int { visited.bytes + (parents.capacity + edges.capacity) * 4 }
@@ -202,17 +208,18 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         @inline(__always)
         mutating func reach(_ key: Key, edge: UInt32) {
             lookups += 1
-            if visited.count >= limit {
+            if stored >= limit {
                 if !visited.contains(key) { refused = true }
                 return
             }
             guard visited.insert(key) else { return }
-            stored(key, edge: edge, source: source)
+            number(key, edge: edge, source: source)
         }
 
-        /// Records a new state and checks the state properties on it.
+        /// Numbers a new state and checks the state properties on it.
         @inline(__always)
-        mutating func stored(_ key: Key, edge: UInt32, source: UInt32) {
+        mutating func number(_ key: Key, edge: UInt32, source: UInt32) {
+            stored += 1
             next.append(key)
             parents.append(source)
             edges.append(edge)
@@ -248,17 +255,24 @@ struct BreadthFirstSearch<System: TransitionSystem> {
     // MARK: - Several threads
 
 
-    /// A successor not in the visited set when its level began.
+    /// A successor not in the visited set when its level began: the state
+    /// it leaves, the edge, and its place among the chunk's candidates.
     struct Candidate {
         var key: Key
         var source: UInt32
         var edge: UInt32
+        var place: UInt32
     }
 
-    /// The sink of one chunk on a worker: probes, never inserts.
+    /// The sink of one chunk on a worker: probes, never inserts; files
+    /// each candidate under its shard.
     struct ChunkSink: SuccessorSink {
-        let visited: VisitedSet<Key>
-        var candidates: [Candidate] = []
+        let visited: ShardedVisitedSet<Key>
+        /// Whether to probe at all (not when every successor is on the
+        /// next level, which nobody has stored yet).
+        let probes: Bool
+        var candidates: [[Candidate]]
+        var placed: UInt32 = 0
         /// Per property, the chunk's first violation.
         var found: [(property: Int, entry: Found)] = []
         var unfound: UInt32
@@ -266,15 +280,22 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         var lookups = 0
         var source: UInt32 = 0
 
-        init(visited: VisitedSet<Key>, unfound: UInt32) {
+        init(visited: ShardedVisitedSet<Key>, probes: Bool, unfound: UInt32) {
             self.visited = visited
+            self.probes = probes
             self.unfound = unfound
+            candidates = Array(repeating: [], count: visited.count)
         }
 
         @inline(__always)
         mutating func reach(_ key: Key, edge: UInt32) {
-            lookups += 1
-            if !visited.contains(key) { candidates.append(Candidate(key: key, source: source, edge: edge)) }
+            let shard = visited.shard(of: key)
+            if probes {
+                lookups += 1
+                if visited.shards[shard].set.contains(key) { return }
+            }
+            candidates[shard].append(Candidate(key: key, source: source, edge: edge, place: placed))
+            placed += 1
         }
 
         @inline(__always)
@@ -303,69 +324,126 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         mutating func count(_ transitions: Int) { self.transitions += transitions }
     }
 
-    /// Results the workers write, one slot per chunk, each slot written by
-    /// one worker and read after all of them finished.
-    final class ChunkResults: @unchecked Sendable {
-        var slots: [ChunkSink?]
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
+    /// A state a shard found new, with its place in frontier order.
+    struct NewState {
+        var order: UInt64
+        var key: Key
+        var source: UInt32
+        var edge: UInt32
     }
 
-    /// Expands one level on `options.threads` threads, then inserts the
-    /// candidates in frontier order. Returns the frontier offset of the
-    /// state after which the state limit stopped the search, if it did.
+    /// What the threads hand over: per chunk its sink, per shard its new
+    /// states and lookups; each slot written by one thread (through raw
+    /// memory: no shared array is mutated), read after all finished.
+    final class LevelResults: @unchecked Sendable {
+        let chunks: UnsafeMutableBufferPointer<ChunkSink?>
+        let shards: UnsafeMutableBufferPointer<[NewState]>
+        let lookups: UnsafeMutableBufferPointer<Int>
+
+        init(chunks: Int, shards: Int) {
+            self.chunks = .allocate(capacity: chunks)
+            self.chunks.initialize(repeating: nil)
+            self.shards = .allocate(capacity: shards)
+            self.shards.initialize(repeating: [])
+            lookups = .allocate(capacity: shards)
+            lookups.initialize(repeating: 0)
+        }
+
+        deinit {
+            chunks.deinitialize().deallocate()
+            shards.deinitialize().deallocate()
+            lookups.deinitialize().deallocate()
+        }
+    }
+
+    /// Runs `work` on `threads` threads (the caller's included) and waits.
+    static func onThreads(_ threads: Int, _ work: @escaping @Sendable () -> Void) {
+        // Threads of their own: a dispatch pool may run the work on fewer
+        // threads when the machine is busy.
+        let finished = DispatchGroup()
+        for _ in 1..<threads {
+            finished.enter()
+            Thread {
+                work()
+                finished.leave()
+            }.start()
+        }
+        work()
+        finished.wait()
+    }
+
+    /// Expands one level on `options.threads` threads, inserts the
+    /// candidates shard by shard on as many, and numbers the new states in
+    /// frontier order. Returns the frontier offset of the state after which
+    /// the state limit stopped the search, if it did.
     func expandInParallel(
         _ frontier: [Key], base: Int, into state: inout SearchState, statistics: inout SearchStatistics
     ) -> Int? {
         let threads = options.threads
         let chunkSize = max(256, frontier.count / (threads * 16))
         let chunks = (frontier.count + chunkSize - 1) / chunkSize
-        let results = ChunkResults(count: chunks)
+        let results = LevelResults(chunks: chunks, shards: state.visited.count)
         let system = self.system
         let visited = state.visited
         let unfound = state.unfound
-        results.slots.withUnsafeMutableBufferPointer { slots in
-            let output = UncheckedSendable(slots)
-            let dispenser = ChunkDispenser(count: chunks)
-            let work = { @Sendable in
-                while let chunk = dispenser.next() {
-                    var sink = ChunkSink(visited: visited, unfound: unfound)
-                    let end = min(frontier.count, (chunk + 1) * chunkSize)
-                    for offset in (chunk * chunkSize)..<end {
-                        sink.source = UInt32(base + offset)
-                        system.expand(frontier[offset], into: &sink)
-                    }
-                    output.value[chunk] = sink
+        let probes = !system.successorsLeaveTheLevel
+        // 1. Expand, probing read-only.
+        let dispenser = ChunkDispenser(count: chunks)
+        Self.onThreads(threads) {
+            while let chunk = dispenser.next() {
+                var sink = ChunkSink(visited: visited, probes: probes, unfound: unfound)
+                let end = min(frontier.count, (chunk + 1) * chunkSize)
+                for offset in (chunk * chunkSize)..<end {
+                    sink.source = UInt32(base + offset)
+                    system.expand(frontier[offset], into: &sink)
                 }
+                results.chunks[chunk] = sink
             }
-            // Threads of their own (a dispatch pool may run the work on
-            // fewer threads when the machine is busy), the caller's included.
-            let finished = DispatchGroup()
-            for _ in 1..<threads {
-                finished.enter()
-                Thread {
-                    work()
-                    finished.leave()
-                }.start()
-            }
-            work()
-            finished.wait()
         }
-        for chunk in 0..<chunks {
-            guard let result = results.slots[chunk] else { continue }
-            results.slots[chunk] = nil
-            statistics.lookups += result.lookups
-            var cutSource: UInt32?
-            for candidate in result.candidates {
-                if let cut = cutSource, candidate.source != cut { break }
-                if state.visited.count >= state.limit {
-                    if !state.visited.contains(candidate.key) { cutSource = candidate.source }
-                    continue
+        // 2. Insert, each shard on one thread, chunk by chunk in order.
+        let shards = ChunkDispenser(count: visited.count)
+        Self.onThreads(min(threads, visited.count)) {
+            while let shard = shards.next() {
+                var new: [NewState] = []
+                var lookups = 0
+                for chunk in 0..<chunks {
+                    guard let candidates = results.chunks[chunk]?.candidates[shard] else { continue }
+                    lookups += candidates.count
+                    for candidate in candidates where visited.insert(candidate.key, shard: shard) {
+                        new.append(NewState(order: UInt64(chunk) << 32 | UInt64(candidate.place), key: candidate.key,
+                                            source: candidate.source, edge: candidate.edge))
+                    }
                 }
-                if state.visited.insert(candidate.key) {
-                    state.stored(candidate.key, edge: candidate.edge, source: candidate.source)
+                results.shards[shard] = new
+                results.lookups[shard] = lookups
+            }
+        }
+        // 3. Number the new states in frontier order, up to the limit.
+        statistics.lookups += results.lookups.reduce(0, +)
+        let lists = Array(results.shards)
+        var heads = [Int](repeating: 0, count: lists.count)
+        var cutSource: UInt32?
+        while true {
+            var best = -1
+            for shard in heads.indices where heads[shard] < lists[shard].count {
+                if best < 0 || lists[shard][heads[shard]].order < lists[best][heads[best]].order {
+                    best = shard
                 }
             }
-            if let cut = cutSource {
+            if best < 0 { break }
+            let new = lists[best][heads[best]]
+            heads[best] += 1
+            if state.stored >= state.limit {
+                cutSource = new.source
+                break
+            }
+            state.number(new.key, edge: new.edge, source: new.source)
+        }
+        // The chunks' transitions and first violations, up to the cut.
+        for chunk in 0..<chunks {
+            guard let result = results.chunks[chunk] else { continue }
+            statistics.lookups += result.lookups
+            if let cut = cutSource, Int(cut) - base < (chunk + 1) * chunkSize {
                 for (property, entry) in result.found where entry.source <= cut && state.found[property] == nil {
                     state.record(1 << UInt32(property), entry)
                 }
@@ -427,9 +505,3 @@ final class ChunkDispenser: @unchecked Sendable {
     }
 }
 
-/// Lets a buffer whose slots are written by distinct threads cross into
-/// `concurrentPerform`.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-}

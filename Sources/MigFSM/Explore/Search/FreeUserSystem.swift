@@ -87,6 +87,8 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
     }
 
     var initialKey: Key { Key() }
+    /// Every successor reported moves a device one level further.
+    var successorsLeaveTheLevel: Bool { true }
     var stateProperties: UInt32 { 0 }
 
     func stateViolations(_ key: Key, among properties: UInt32) -> UInt32 { 0 }

@@ -13,6 +13,10 @@ protocol TransitionSystem: Sendable {
     associatedtype Key: SearchKey
 
     var initialKey: Key { get }
+    /// Whether every successor `expand` reports lies beyond the level of
+    /// the state expanded, so that none is stored yet when the level
+    /// begins (the search then does not probe before inserting).
+    var successorsLeaveTheLevel: Bool { get }
     /// The properties broken by states rather than transitions: checked on
     /// each new state (`stateViolations`).
     var stateProperties: UInt32 { get }
@@ -20,6 +24,10 @@ protocol TransitionSystem: Sendable {
     func expand<Sink: SuccessorSink>(_ key: Key, into sink: inout Sink) where Sink.Key == Key
     /// Which of `properties` the state `key` breaks.
     func stateViolations(_ key: Key, among properties: UInt32) -> UInt32
+}
+
+extension TransitionSystem {
+    var successorsLeaveTheLevel: Bool { false }
 }
 
 /// Where `TransitionSystem.expand` reports what it finds.

@@ -97,3 +97,63 @@ struct VisitedSet<Key: SearchKey>: @unchecked Sendable {
         old.deallocate()
     }
 }
+
+/// The visited set cut into shards by a few middle bits of the key's hash
+/// (the shards' own tables index with the top bits), so that threads can
+/// insert into different shards at once. One shard when the search runs on
+/// one thread. Each shard sits on a cache line of its own.
+struct ShardedVisitedSet<Key: SearchKey>: @unchecked Sendable {
+    /// A shard, padded to a cache line so that two threads never write the
+    /// same line.
+    struct Shard {
+        var set: VisitedSet<Key>
+        var padding: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    }
+
+    let shards: UnsafeMutablePointer<Shard>
+    let count: Int
+    private let mask: UInt64
+
+    /// `shards` is rounded up to a power of two (at most 16).
+    init(shards requested: Int, expected: Int) {
+        var count = 1
+        while count < min(max(1, requested), 16) { count <<= 1 }
+        self.count = count
+        mask = UInt64(count - 1)
+        shards = .allocate(capacity: count)
+        for index in 0..<count {
+            (shards + index).initialize(to: Shard(set: VisitedSet(expected: max(1, expected / count))))
+        }
+    }
+
+    func release() {
+        for index in 0..<count { shards[index].set.release() }
+        shards.deallocate()
+    }
+
+    /// The shard a key lives in: bits 20 and up of its hash.
+    @inline(__always)
+    func shard(of key: Key) -> Int {
+        Int(truncatingIfNeeded: (key.mixedHash >> 20) & mask)
+    }
+
+    @inline(__always)
+    func contains(_ key: Key) -> Bool {
+        shards[shard(of: key)].set.contains(key)
+    }
+
+    /// Inserts `key`; returns whether it was new.
+    @inline(__always)
+    func insert(_ key: Key) -> Bool {
+        shards[shard(of: key)].set.insert(key)
+    }
+
+    /// Inserts `key` into shard `index` (the caller computed it).
+    @inline(__always)
+    func insert(_ key: Key, shard index: Int) -> Bool {
+        shards[index].set.insert(key)
+    }
+
+    /// Bytes of every shard's table.
+    var bytes: Int { (0..<count).reduce(0) { $0 + shards[$1].set.bytes } }
+}
