@@ -144,13 +144,12 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     // MARK: - Choosing the next device
 
     /// One way to go on from a state between steps: the key and position
-    /// after the positions skipped and phases ended on the way, and the
-    /// device (in the order given) whose step runs, with its step line.
+    /// (with the step line) after the positions skipped and phases ended on
+    /// the way, and the device (in the order given) whose step runs.
     struct Choice {
         var key: Key
         var at: PolicyPosition
         var device: Int
-        var step: Int
         /// Positions consumed by skipping on the way, per phase begun
         /// (the first entry is the phase the choice started in).
         var skips: [[Int]]
@@ -240,7 +239,7 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
                     if repeated { continue }
                     var chosen = at
                     chosen.step = step
-                    if !body(Choice(key: key, at: chosen, device: device, step: step, skips: skips)) { return false }
+                    if !body(Choice(key: key, at: chosen, device: device, skips: skips)) { return false }
                 }
             }
             // Or let the position go to a device the phase has no step for:

@@ -421,6 +421,11 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         // 3. Number the new states in frontier order, up to the limit.
         statistics.lookups += results.lookups.reduce(0, +)
         let lists = Array(results.shards)
+        let handedOver = results.chunks.reduce(0) { total, chunk in
+            total + (chunk?.candidates.reduce(0) { $0 + $1.capacity } ?? 0) * MemoryLayout<Candidate>.stride
+        } + lists.reduce(0) { $0 + $1.capacity } * MemoryLayout<NewState>.stride
+        statistics.peakBytes = max(statistics.peakBytes, state.bytes + handedOver
+            + frontier.capacity * MemoryLayout<Key>.stride)
         var heads = [Int](repeating: 0, count: lists.count)
         var cutSource: UInt32?
         while true {

@@ -178,21 +178,6 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
         key.set(fields[members[base + index]], value)
     }
 
-    /// The key with every class sorted (the initial key, or a key built
-    /// device by device).
-    func canonical(_ key: Key) -> Key {
-        guard symmetric else { return key }
-        var result = key
-        var done = Set<Int>()
-        for device in 0..<deviceCount where memberCount[device] > 1 && !done.contains(memberStart[device]) {
-            done.insert(memberStart[device])
-            let group = Array(members[memberStart[device]..<(memberStart[device] + memberCount[device])])
-            let values = group.map { key.field(fields[$0]) }.sorted()
-            for (member, value) in zip(group, values) { result.set(fields[member], value) }
-        }
-        return result
-    }
-
     /// Which device of the concrete (unsorted) `key` sits at `device`'s
     /// place in the canonical key: within a class, devices ordered by
     /// field value, ties by position.

@@ -9,7 +9,7 @@ public struct SearchStatistics: Sendable, Equatable {
     /// The most threads a level ran on.
     public var threads = 1
     /// Peak bytes the search held: visited set, parent and edge per state,
-    /// and the frontiers.
+    /// the frontiers, and what threads hand over within a level.
     public var peakBytes = 0
     /// Successor keys looked up in the visited set (one probe sequence each).
     public var lookups = 0

@@ -34,20 +34,14 @@ struct VisitedSet<Key: SearchKey>: @unchecked Sendable {
 
     /// Where `key`'s probe sequence starts.
     @inline(__always)
-    func home(_ key: Key) -> Int {
+    private func home(_ key: Key) -> Int {
         Int(truncatingIfNeeded: key.mixedHash >> shift)
     }
 
     @inline(__always)
     func contains(_ key: Key) -> Bool {
-        contains(key, home: home(key))
-    }
-
-    /// `contains` with the home already computed (valid until the set grows).
-    @inline(__always)
-    func contains(_ key: Key, home: Int) -> Bool {
         let mask = capacity - 1
-        var index = home
+        var index = home(key)
         while true {
             let slot = slots[index]
             if slot == key { return true }
@@ -59,14 +53,8 @@ struct VisitedSet<Key: SearchKey>: @unchecked Sendable {
     /// Inserts `key`; returns whether it was new.
     @inline(__always)
     mutating func insert(_ key: Key) -> Bool {
-        insert(key, home: home(key))
-    }
-
-    /// `insert` with the home already computed (valid until the set grows).
-    @inline(__always)
-    mutating func insert(_ key: Key, home: Int) -> Bool {
         let mask = capacity - 1
-        var index = home
+        var index = home(key)
         while true {
             let slot = slots[index]
             if slot == key { return false }
