@@ -36,7 +36,7 @@ extension Commands {
         options: [
             multiDriver, multiFeatures, .flag("--json", "print JSON"),
             devicesOption, policyOption,
-            .value("--max-states", "N", "with --devices: stop after N states (the verdict is then incomplete)"),
+            .value("--max-states", "N", "with --devices: store at most N states (the verdict is then incomplete)"),
             .flag("--no-symmetry", "with --devices: keep interchangeable devices apart"),
             threadsOption, statsOption,
         ],
