@@ -144,34 +144,6 @@ final class ExploreTests: XCTestCase {
         XCTAssertEqual(exploreDriver("flags STOP_COPY | PRE_COPY\nlookup kernel\narc required\nfault all stays, error, after-session\nfault reset-while-locked").violations, 0)
     }
 
-    func testCodecRoundTripsEveryDeviceState() {
-        let codec = StateCodec(model: model)
-        XCTAssertEqual(codec.stateBits, 3)
-        XCTAssertEqual(codec.deviceBits, 11)
-        XCTAssertEqual(codec.maximumDevices, 10)
-        let fds: [UserFD] = [.none, .driver(.saving), .driver(.resuming),
-                             .detached(.saving, live: false), .detached(.resuming, live: false),
-                             .detached(.saving, live: true), .detached(.resuming, live: true)]
-        var keys: Set<UInt64> = []
-        for recorded in model.states.indices {
-            for hardware in model.states.indices {
-                for saving in [false, true] {
-                    for resuming in [false, true] {
-                        for fd in fds {
-                            let device = DeviceState(recorded: recorded, hardware: hardware, savingSession: saving,
-                                                     resumingSession: resuming, userFD: fd)
-                            XCTAssertEqual(codec.decode(codec.encode(device)), device)
-                            keys.insert(codec.encode(device))
-                        }
-                    }
-                }
-            }
-        }
-        XCTAssertEqual(keys.count, 8 * 8 * 2 * 2 * 7)
-        let devices = (0..<10).map { DeviceState(recorded: $0 % 8, hardware: 7 - $0 % 8, userFD: fds[$0 % 7]) }
-        XCTAssertEqual(codec.unpack(codec.pack(devices), count: 10), devices)
-    }
-
     /// Two independent devices: the product of the one-device spaces, and
     /// each transition acts on one device.
     func testTwoDevicesExploreTheProductSpace() {
@@ -181,7 +153,7 @@ final class ExploreTests: XCTestCase {
         XCTAssertEqual(two.states, 13 * 13)
         XCTAssertEqual(two.transitions, 2 * 13 * 484)
         XCTAssertEqual(two.violations, 0)
-        XCTAssertNil(Explorer(machine: machine, devices: 11))
+        XCTAssertNil(Explorer(machine: machine, devices: MultiExplorer.maximumDevices + 1))
         XCTAssertNil(Explorer(machine: machine, devices: 0))
     }
 
@@ -192,8 +164,7 @@ final class ExploreTests: XCTestCase {
         let lines = ok.out.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3)
         XCTAssertEqual(lines[0], "explore vfio-v2: driver default (each feature set's required arcs, every fault), spec lookup")
-        XCTAssertTrue(lines[1].hasPrefix("{STOP_COPY}: 13 states, 484 transitions, 13 properties checked, 0 violations, "))
-        XCTAssertTrue(lines[1].hasSuffix(" ms"))
+        XCTAssertEqual(lines[1], "{STOP_COPY}: 13 states, 484 transitions, 13 properties checked, 0 violations")
         XCTAssertEqual(lines[2], "explore: every property holds on 1 feature set")
 
         let nvme = Repository.path("Specs/drivers/nvme-rfc.driver")
@@ -217,7 +188,8 @@ final class ExploreTests: XCTestCase {
         let result = runCLI("explore", spec, "--driver", Repository.path("Specs/drivers/nvme-rfc.driver"), "--json")
         XCTAssertEqual(result.status, .failure)
         let json = result.out
-        XCTAssertTrue(json.hasPrefix("{\n  \"protocol\": \"vfio-v2\",\n  \"driver\": {\n    \"name\": \"nvme-rfc\","))
+        XCTAssertTrue(json.hasPrefix("{\n  \"formatVersion\": 1,\n  \"protocol\": \"vfio-v2\",\n  \"driver\": {\n    \"name\": \"nvme-rfc\","))
+        XCTAssertFalse(json.contains("microseconds"))
         XCTAssertTrue(json.contains("\"states\": 13,\n      \"transitions\": 426,\n      \"depth\": "))
         XCTAssertTrue(json.contains("\"property\": \"hardware-matches-recorded\""))
         XCTAssertTrue(json.contains("\"action\": \"request RUNNING (2)\""))
@@ -227,14 +199,31 @@ final class ExploreTests: XCTestCase {
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data))
     }
 
-    /// Traces and counts do not depend on hashing: two runs agree.
+    /// Output is byte-identical run to run, with or without JSON: no
+    /// timing in it, and traces and counts do not depend on hashing.
     func testDeterministic() {
         let spec = Repository.path("Specs/vfio-v2.fsm")
         let driver = Repository.path("Specs/drivers/nvme-rfc.driver")
-        let strip = { (text: String) in
-            text.split(separator: "\n").map { $0.hasPrefix("{") ? String($0.prefix { $0 != "," }) : String($0) }
+        for extra in [[], ["--json"]] {
+            let first = runCLI(["explore", spec, "--driver", driver] + extra)
+            XCTAssertFalse(first.out.contains(" ms"), first.out)
+            XCTAssertEqual(first.out, runCLI(["explore", spec, "--driver", driver] + extra).out)
         }
-        XCTAssertEqual(strip(runCLI("explore", spec, "--driver", driver).out),
-                       strip(runCLI("explore", spec, "--driver", driver).out))
+    }
+
+    /// `--stats` puts the search's figures on standard error, one line per
+    /// feature set, and leaves standard output as it is.
+    func testStatsGoToStandardError() {
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        let plain = runCLI("explore", spec)
+        let stats = runCLI("explore", spec, "--stats")
+        XCTAssertEqual(stats.out, plain.out)
+        XCTAssertEqual(plain.err, "")
+        let lines = stats.err.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4)
+        XCTAssertTrue(lines[0].hasPrefix("explore {STOP_COPY}: search "), stats.err)
+        XCTAssertTrue(lines[0].contains(" 13 states ("), stats.err)
+        XCTAssertTrue(lines[0].contains(" 484 transitions ("), stats.err)
+        XCTAssertTrue(lines[0].hasSuffix(" bytes/state"), stats.err)
     }
 }

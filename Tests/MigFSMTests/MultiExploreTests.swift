@@ -83,7 +83,7 @@ final class MultiExploreTests: XCTestCase {
     func testTheNaivePolicyIsCaughtWithoutAnyFault() throws {
         let run = try explorer(2, policy: "naive-stop", driver: noFaults).run()
         XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety"])
-        let trace = MultiReport.render(run.counterexamples[0])
+        let trace = MultiReport.render(run.counterexamples[0], model)
         XCTAssertEqual(trace, """
             violation of p2p-safety: device 1 in STOP must not change, while device 2 in RUNNING may initiate P2P DMA
               property: no device is in a frozen state while a peer is in a state that may initiate P2P DMA
@@ -118,6 +118,61 @@ final class MultiExploreTests: XCTestCase {
         XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety"])
     }
 
+    /// Under a policy the reduced search (each phase taking a class's
+    /// devices in any order, keys sorted) reaches QEMU's verdicts, with
+    /// shortest traces of the same length, replayed in QEMU's order: for
+    /// every policy, with and without faults, one class or two interleaved.
+    func testSymmetryUnderPoliciesKeepsVerdictsAndTraceLengths() throws {
+        var noLocked = DriverDescription.standard(featureSets: model.validFeatureSets)
+        noLocked.resetWhileLocked = false
+        noLocked.name = "no-locked"
+        let p2p = model.set("STOP_COPY", "P2P")
+        let layouts: [[FeatureSet]] = [[all, all], [all, all, all], [all, p2p, all], [all, p2p, all, p2p]]
+        func numbersHidden(_ text: String) -> String {
+            text.replacingOccurrences(of: #"device \d+"#, with: "device N", options: .regularExpression)
+        }
+        for name in ["naive-stop", "qemu-source", "qemu-destination"] {
+            let policy = try PolicyReader.load(path: Repository.path("Specs/policies/\(name).policy"), model: model)
+            for driver in [DriverDescription.standard(featureSets: model.validFeatureSets), noLocked, noFaults] {
+                for features in layouts {
+                    let setups = features.map { DeviceSetup(driver: driver, driverPath: driver.name, features: $0) }
+                    let label = "\(name), \(driver.name), \(features.map(model.describe))"
+                    let ordered = try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: policy, symmetry: false)).run()
+                    let reduced = try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: policy)).run()
+                    XCTAssertTrue(reduced.reduced, label)
+                    // No larger when every device is alike; with interleaved
+                    // classes reordering may reach more states, deeper.
+                    if Set(features).count == 1 {
+                        XCTAssertLessThanOrEqual(reduced.states, ordered.states, label)
+                    }
+                    XCTAssertEqual(reduced.counterexamples.map(\.property), ordered.counterexamples.map(\.property), label)
+                    XCTAssertEqual(reduced.counterexamples.map(\.steps.count), ordered.counterexamples.map(\.steps.count), label)
+                    XCTAssertEqual(reduced.counterexamples.map { numbersHidden($0.message) },
+                                   ordered.counterexamples.map { numbersHidden($0.message) }, label)
+                }
+            }
+        }
+    }
+
+    /// The reduction's sizes (regression values) and a trace it finds,
+    /// rendered in QEMU's order: the same as the search in order finds.
+    func testSymmetryUnderThePolicyOfQEMU() throws {
+        let sizes = try [2, 3, 4].map { count in
+            let run = try explorer(count, policy: "qemu-source").run()
+            return [run.states, run.transitions]
+        }
+        XCTAssertEqual(sizes, [[284, 867], [1061, 3755], [3118, 12336]])
+        let reduced = try explorer(3, policy: "qemu-source").run()
+        let ordered = try explorer(3, policy: "qemu-source", symmetry: false).run()
+        XCTAssertEqual(ordered.states, 1645)
+        XCTAssertEqual(reduced.counterexamples.map { MultiReport.render($0, model) },
+                       ordered.counterexamples.map { MultiReport.render($0, model) })
+        let report = MultiReport(explorer: try explorer(3, policy: "qemu-source"), policyPath: nil, maxStates: nil,
+                                 exploration: reduced)
+        XCTAssertTrue(report.rendered.contains(
+            "1061 states (symmetry reduction: interchangeable devices sorted, each phase taking them in any order)"))
+    }
+
     func testPolicyDiagnostics() {
         func errors(_ text: String) -> String {
             do throws(DiagnosticList) {
@@ -149,6 +204,52 @@ final class MultiExploreTests: XCTestCase {
         XCTAssertEqual(errors("policy p\n"), "p.policy: error: no 'event' line: a policy runs at least one VM event\n")
         XCTAssertEqual(errors("protocol other\nevent e\n"),
             "p.policy:1:10: error: the policy is written for protocol 'other', but the spec is 'vfio-v2'\n")
+    }
+
+    /// `--json` with `--devices`: the single-device document's members,
+    /// the devices and the user, byte-identical run to run.
+    func testJSONWithDevices() throws {
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        let policy = Repository.path("Specs/policies/naive-stop.policy")
+        let result = runCLI("explore", spec, "--devices", "2", "--policy", policy, "--json")
+        XCTAssertEqual(result.status, .failure)
+        XCTAssertEqual(result.out, runCLI("explore", spec, "--devices", "2", "--policy", policy, "--json").out)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        XCTAssertEqual(object["formatVersion"] as? Int, 1)
+        XCTAssertEqual(object["protocol"] as? String, "vfio-v2")
+        XCTAssertEqual(object["states"] as? Int, 265)
+        XCTAssertEqual(object["violations"] as? Int, 2)
+        XCTAssertEqual(object["complete"] as? Bool, true)
+        XCTAssertEqual((object["devices"] as? [[String: Any]])?.count, 2)
+        XCTAssertEqual((object["user"] as? [String: Any])?["policy"] as? String, "naive-stop")
+        let counterexamples = try XCTUnwrap(object["counterexamples"] as? [[String: Any]])
+        XCTAssertEqual(counterexamples.map { $0["property"] as? String }, ["p2p-safety", "belief-consistency"])
+        let step = try XCTUnwrap((counterexamples[0]["trace"] as? [[String: Any]])?.first)
+        XCTAssertEqual(step["policy"] as? String, "policy: event vm-stop, main, line 11")
+        let after = try XCTUnwrap((step["after"] as? [[String: Any]])?.first)
+        XCTAssertEqual(after["recorded"] as? String, "STOP")
+        XCTAssertEqual(after["belief"] as? String, "STOP")
+        XCTAssertEqual(after["dataWritten"] as? Bool, false)
+        XCTAssertTrue(result.out.hasPrefix("{\n  \"formatVersion\": 1,\n  \"protocol\": \"vfio-v2\",\n  \"devices\": ["))
+        // A free user: no policy, no beliefs.
+        let free = runCLI("explore", spec, "--devices", "2", "--json")
+        XCTAssertEqual(free.status, .success)
+        XCTAssertTrue(free.out.contains("\"user\": {\n    \"policy\": null,"), free.out)
+        XCTAssertFalse(free.out.contains("\"belief\""))
+    }
+
+    /// The output does not depend on the number of threads (4 devices
+    /// without symmetry have levels large enough for two).
+    func testOutputIsTheSameOnOneThreadAndTwo() {
+        let spec = Repository.path("Specs/vfio-v2.fsm")
+        let one = runCLI("explore", spec, "--devices", "4", "--no-symmetry", "--threads", "1", "--stats")
+        let two = runCLI("explore", spec, "--devices", "4", "--no-symmetry", "--threads", "2", "--stats")
+        XCTAssertEqual(one.status, .success)
+        XCTAssertEqual(one.out, two.out)
+        XCTAssertTrue(one.out.contains("160000 states (symmetry reduction off), 40320000 transitions, depth 8"), one.out)
+        XCTAssertTrue(one.err.contains(", 1 thread, "), one.err)
+        XCTAssertTrue(two.err.contains(", 2 threads, "), two.err)
+        XCTAssertEqual(runCLI("explore", spec, "--devices", "2", "--threads", "0").status, .usage)
     }
 
     func testCLIDeviceSelectors() {

@@ -7,6 +7,7 @@ let suites: [(String, () -> [Benchmark])] = [
     ("spec", { SpecBenchmarks.all }),
     ("import", { ImportBenchmarks.all }),
     ("explore", { ExploreBenchmarks.all }),
+    ("explore probe limit", { ProbeLimitBenchmarks.all }),
     ("robustness", { RobustnessBenchmarks.all }),
 ]
 

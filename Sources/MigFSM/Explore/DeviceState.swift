@@ -26,8 +26,9 @@ public enum UserFD: Hashable, Sendable {
 /// in, the driver's live sessions, and the user's FD.
 ///
 /// Nothing else survives a request: the state mutex is free, no reset is
-/// pending, and the request's own bookkeeping is gone. `StateCodec` packs a
-/// device into a few bits so that several devices fit one search key.
+/// pending, and the request's own bookkeeping is gone. A `DeviceTable`
+/// numbers the states a driver reaches, so that a device takes a few bits
+/// of a search key.
 public struct DeviceState: Hashable, Sendable {
     /// `mig_state`: what the driver believes and `GET` reports.
     public var recorded: StateID

@@ -140,6 +140,12 @@ public struct DriverMachine: Sendable {
         resetState = model.resetState
     }
 
+    /// Every action the user has, in the fixed order of `actions(for:)`:
+    /// the alphabet a `DeviceTable` numbers its action slots by.
+    public var allActions: [UserAction] {
+        requestValues.map(UserAction.request) + [.readState, .reset, .closeFD, .accessFD]
+    }
+
     /// The actions the user can take on `device`, in a fixed order:
     /// requests by value, read the state, reset, then (holding an FD)
     /// close it and read or write it.

@@ -1,6 +1,10 @@
 /// The `--json` document of `migfsm explore`: keys in a fixed order, one
 /// object per feature set, each counterexample's trace step by step.
 public enum ExploreJSON {
+    /// The document's `formatVersion`: raised when a member changes meaning
+    /// or disappears.
+    public static let formatVersion = 1
+
     public static func render(_ report: ExploreReport) -> String {
         document(report).rendered() + "\n"
     }
@@ -11,6 +15,7 @@ public enum ExploreJSON {
         driver.append(("path", report.driverPath.map(JSONValue.string) ?? .null))
         driver.append(("lookup", .string(report.driver.lookup.rawValue)))
         return .object([
+            ("formatVersion", .number(formatVersion)),
             ("protocol", .string(model.name)),
             ("driver", .object(driver)),
             ("properties", .array(ExploreProperty.allCases.map {
@@ -30,7 +35,6 @@ public enum ExploreJSON {
             ("depth", .number(exploration.depth)),
             ("propertiesChecked", .number(exploration.propertiesChecked)),
             ("violations", .number(exploration.violations)),
-            ("microseconds", .number(Int((exploration.seconds * 1_000_000).rounded()))),
             ("counterexamples", .array(exploration.counterexamples.map { counterexample($0, model) })),
         ])
     }

@@ -49,8 +49,11 @@ public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparabl
         }
     }
 
+    /// The property's place in `allCases`: its bit in a search.
+    var index: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+
     public static func < (lhs: ExploreProperty, rhs: ExploreProperty) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.index < rhs.index
     }
 }
 

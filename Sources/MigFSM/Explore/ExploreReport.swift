@@ -18,13 +18,14 @@ public struct ExploreReport: Sendable {
     /// Explores `featureSets` (ascending) with `driver`; `nil` when the
     /// driver's kernel lookup cannot be built for this protocol.
     public static func explore(
-        model: MigrationProtocol, driver: DriverDescription, driverPath: String?, featureSets: [FeatureSet]
+        model: MigrationProtocol, driver: DriverDescription, driverPath: String?, featureSets: [FeatureSet],
+        options: SearchOptions = SearchOptions()
     ) -> ExploreReport? {
         var explorations: [Exploration] = []
         for set in featureSets.sorted() {
             guard let machine = DriverMachine(model: model, features: set, driver: driver),
                   let explorer = Explorer(machine: machine) else { return nil }
-            explorations.append(explorer.run())
+            explorations.append(explorer.run(options: options))
         }
         return ExploreReport(model: model, driver: driver, driverPath: driverPath, explorations: explorations)
     }
@@ -41,18 +42,12 @@ public struct ExploreReport: Sendable {
         return "explore \(model.name): \(source), \(driver.lookup.rawValue) lookup"
     }
 
-    /// `{STOP_COPY}: 13 states, 1184 transitions, 13 properties checked, 0 violations, 0.41 ms`
+    /// `{STOP_COPY}: 13 states, 484 transitions, 13 properties checked, 0 violations`
     public static func summary(_ exploration: Exploration, _ model: MigrationProtocol) -> String {
         let violations = exploration.violations
         return "\(model.describe(exploration.features)): \(exploration.states) states, "
             + "\(exploration.transitions) transitions, \(exploration.propertiesChecked) properties checked, "
-            + "\(violations) violation\(violations == 1 ? "" : "s"), \(milliseconds(exploration.seconds))"
-    }
-
-    static func milliseconds(_ seconds: Double) -> String {
-        let hundredths = Int((seconds * 100_000).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) ms"
+            + "\(violations) violation\(violations == 1 ? "" : "s")"
     }
 
     public var rendered: String {

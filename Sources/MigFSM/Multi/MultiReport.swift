@@ -38,23 +38,14 @@ public struct MultiReport: Sendable {
             text += "  device \(index + 1): \(driver), \(model.describe(device.features))\n"
         }
         let run = exploration
-        let reduction: String
-        if explorer.symmetry && !explorer.classes.isEmpty {
-            reduction = "symmetry reduction: interchangeable devices sorted"
-        } else if explorer.policy != nil {
-            reduction = "no symmetry reduction: the policy orders the devices"
-        } else {
-            reduction = explorer.classes.isEmpty ? "no interchangeable devices" : "symmetry reduction off"
-        }
         let violations = run.violations
         text += "\(run.states) states (\(reduction)), \(run.transitions) transitions, depth \(run.depth), "
-            + "\(properties.count) properties checked, \(violations) violation\(violations == 1 ? "" : "s"), "
-            + ExploreReport.milliseconds(run.seconds) + "\n"
+            + "\(properties.count) properties checked, \(violations) violation\(violations == 1 ? "" : "s")\n"
         if explorer.policy != nil && !explorer.checksP2P {
             text += "note: the spec declares no 'p2p-initiator'/'frozen' states: p2p-safety is not checked\n"
         }
         for counterexample in run.counterexamples {
-            text += "\n" + Self.render(counterexample)
+            text += "\n" + Self.render(counterexample, model)
         }
         if run.incomplete, let maxStates {
             text += "\nexplore: stopped at --max-states \(maxStates) with \(run.queue) states queued; "
@@ -67,12 +58,23 @@ public struct MultiReport: Sendable {
         return text
     }
 
-    public static func render(_ counterexample: MultiCounterexample) -> String {
+    /// How the search treated interchangeable devices.
+    public var reduction: String {
+        if explorer.classes.isEmpty { return "no interchangeable devices" }
+        if !explorer.symmetry { return "symmetry reduction off" }
+        if !exploration.reduced { return "no symmetry reduction: the reduced search does not fit these devices" }
+        if explorer.policy != nil {
+            return "symmetry reduction: interchangeable devices sorted, each phase taking them in any order"
+        }
+        return "symmetry reduction: interchangeable devices sorted"
+    }
+
+    public static func render(_ counterexample: MultiCounterexample, _ model: MigrationProtocol) -> String {
         let count = counterexample.steps.count
         var text = "violation of \(counterexample.property.name): \(counterexample.message)\n"
         text += "  property: \(counterexample.property.summary)\n"
         text += "  shortest trace (\(count) action\(count == 1 ? "" : "s")):\n"
-        text += "    0. open: " + devices(counterexample.start) + "\n"
+        text += "    0. open: " + devices(counterexample.start, model) + "\n"
         for step in counterexample.steps {
             text += "    \(step.number). device \(step.device + 1): \(step.action)"
                 + (step.policy.map { "  [\($0)]" } ?? "") + "\n"
@@ -80,7 +82,7 @@ public struct MultiReport: Sendable {
                 text += "         " + (event.kind == .quirk ? "quirk " : "") + event.text + "\n"
             }
             if let after = step.after {
-                text += "       -> \(step.result); now " + devices(after) + "\n"
+                text += "       -> \(step.result); now " + devices(after, model) + "\n"
             } else {
                 text += "       -> \(step.result)\n"
             }
@@ -88,7 +90,15 @@ public struct MultiReport: Sendable {
         return text
     }
 
-    static func devices(_ list: [String]) -> String {
-        list.enumerated().map { "device \($0.offset + 1): \($0.element)" }.joined(separator: " | ")
+    static func devices(_ list: [DeviceSnapshot], _ model: MigrationProtocol) -> String {
+        list.enumerated().map { "device \($0.offset + 1): " + describe($0.element, model) }.joined(separator: " | ")
+    }
+
+    /// `STOP, sessions: none, FD: none, data written; believed STOP`
+    public static func describe(_ snapshot: DeviceSnapshot, _ model: MigrationProtocol) -> String {
+        var text = ExploreReport.describe(snapshot.state, model)
+        if snapshot.dataWritten == true { text += ", data written" }
+        if let belief = snapshot.belief { text += "; believed \(model.states[belief].name)" }
+        return text
     }
 }

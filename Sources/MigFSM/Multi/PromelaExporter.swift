@@ -121,7 +121,7 @@ public enum PromelaExporter {
                     if policy && table.wrote[outcome] { parts.append("wrote = 1") }
                     let broken = table.broken[outcome]
                     for (bit, property) in ExploreProperty.allCases.enumerated()
-                    where broken & (1 << UInt16(bit)) != 0 && !(next < 0 && property == .requestBounded) {
+                    where broken & (1 << UInt32(bit)) != 0 && !(next < 0 && property == .requestBounded) {
                         parts.append("assert(!\(identifier(property.name)))")
                     }
                     options.append(parts.joined(separator: "; "))

@@ -20,9 +20,14 @@ extension Commands {
             set, driven by a free user (any action on any device) or by a --policy;
             checks every single-device property on every device and, with a policy,
             p2p-safety and belief-consistency. Devices with the same driver and
-            feature set are interchangeable under a free user (symmetry reduction,
-            off with --no-symmetry). A progress line goes to standard error when it
-            is a terminal.
+            feature set are interchangeable: under a free user the search sorts them
+            (symmetry reduction); under a policy, which orders the devices, it
+            searches the policy taking them in any order and replays each trace in
+            the policy's own order (off with --no-symmetry). A progress line goes to
+            standard error when it is a terminal.
+
+            Output is the same on every run and with any --threads; --stats adds
+            the search's time, rates, memory and threads on standard error.
 
             EXAMPLE: migfsm explore Specs/vfio-v2.fsm --driver Specs/drivers/nvme-rfc.driver
             EXAMPLE: migfsm explore Specs/vfio-v2.fsm --devices 3 --policy Specs/policies/qemu-source.policy
@@ -31,8 +36,9 @@ extension Commands {
         options: [
             multiDriver, multiFeatures, .flag("--json", "print JSON"),
             devicesOption, policyOption,
-            .value("--max-states", "N", "with --devices: stop after N states (the verdict is then incomplete)"),
+            .value("--max-states", "N", "with --devices: store at most N states (the verdict is then incomplete)"),
             .flag("--no-symmetry", "with --devices: keep interchangeable devices apart"),
+            threadsOption, statsOption,
         ],
         run: { arguments, output in
             if arguments["--devices"] != nil || arguments["--policy"] != nil {
@@ -40,6 +46,13 @@ extension Commands {
             }
             for option in ["--driver", "--features"] where arguments.all(option).count > 1 {
                 output.error("migfsm explore: error: option '\(option)' is given twice (several values need --devices)\nhint: run 'migfsm explore --help'")
+                return .usage
+            }
+            let options: SearchOptions
+            do throws(ParsedArguments.UsageError) {
+                options = try searchOptions(arguments, maxStates: nil)
+            } catch {
+                output.error("migfsm explore: error: \(error.message)\nhint: run 'migfsm explore --help'")
                 return .usage
             }
             for option in ["--max-states", "--no-symmetry"] where arguments[option] != nil || arguments.has(option) {
@@ -70,7 +83,7 @@ extension Commands {
                     return .failure
                 }
                 guard let report = ExploreReport.explore(
-                    model: model, driver: driver, driverPath: path, featureSets: selected)
+                    model: model, driver: driver, driverPath: path, featureSets: selected, options: options)
                 else {
                     output.error("migfsm explore: error: \(model.states.count) states are too many to explore")
                     return .failure
@@ -79,6 +92,12 @@ extension Commands {
                     output.standardOutput += ExploreJSON.render(report)
                 } else {
                     output.standardOutput += report.rendered
+                }
+                if arguments.has("--stats") {
+                    for exploration in report.explorations {
+                        output.error("explore \(model.describe(exploration.features)): "
+                            + exploration.statistics.line(states: exploration.states, transitions: exploration.transitions))
+                    }
                 }
                 return report.holds ? .success : .failure
             }
@@ -96,16 +115,24 @@ extension Commands {
                 }
                 maxStates = value
             }
-            if arguments.has("--json") { throw .init("--json is not supported with --devices yet") }
+            var options = try searchOptions(arguments, maxStates: maxStates)
             guard let explorer = try multiExplorer(
                 arguments, model, count: count, symmetry: !arguments.has("--no-symmetry"), &output)
             else { return .failure }
-            let progress = terminalProgress
-            let exploration = explorer.run(maxStates: maxStates, progress: progress)
-            if progress != nil { output.error("\r\u{1B}[K", terminator: false) }
+            options.progress = terminalProgress
+            let exploration = explorer.run(options: options)
+            if options.progress != nil { output.error("\r\u{1B}[K", terminator: false) }
             let report = MultiReport(
                 explorer: explorer, policyPath: arguments["--policy"], maxStates: maxStates, exploration: exploration)
-            output.standardOutput += report.rendered
+            if arguments.has("--json") {
+                output.standardOutput += ExploreJSON.render(report)
+            } else {
+                output.standardOutput += report.rendered
+            }
+            if arguments.has("--stats") {
+                output.error("explore: " + exploration.statistics.line(
+                    states: exploration.states, transitions: exploration.transitions))
+            }
             if exploration.incomplete, let maxStates {
                 output.error("migfsm explore: error: the search hit --max-states \(maxStates) with \(exploration.queue) states still queued; it is incomplete")
             }

@@ -12,6 +12,23 @@ extension Commands {
     static let policyOption = CommandDefinition.Option.value(
         "--policy", "FILE", "with --devices: a VMM policy file drives the devices (default: a free user)")
 
+    static let threadsOption = CommandDefinition.Option.value(
+        "--threads", "N", "search with N threads (default: one per processor); the output is the same")
+    static let statsOption = CommandDefinition.Option.flag(
+        "--stats", "print the search's time, rates, lookups, threads and memory on standard error")
+
+    /// `--threads` and `--max-states` as search options.
+    static func searchOptions(_ arguments: ParsedArguments, maxStates: Int?) throws(ParsedArguments.UsageError) -> SearchOptions {
+        var threads = min(max(1, ProcessInfo.processInfo.activeProcessorCount), 64)
+        if let raw = arguments["--threads"] {
+            guard let value = Int(raw), value >= 1, value <= 64 else {
+                throw .init("--threads takes a number from 1 to 64; got '\(raw)'")
+            }
+            threads = value
+        }
+        return SearchOptions(threads: threads, maxStates: maxStates)
+    }
+
     /// `2:FILE`, `1-3:A,B` or `FILE`: the devices (0-based) a value is for, and the value.
     static func deviceSelector(_ raw: String, option: String, devices: Int) throws(ParsedArguments.UsageError) -> (Range<Int>, String) {
         guard let colon = raw.firstIndex(of: ":") else { return (0..<devices, raw) }
@@ -106,7 +123,7 @@ extension Commands {
     }
 
     /// A progress line on standard error, only when it is a terminal.
-    static var terminalProgress: MultiExplorer.Progress? {
+    static var terminalProgress: SearchProgress? {
         guard isatty(STDERR_FILENO) != 0 else { return nil }
         return { states, perSecond, queue in
             let line = "\r\u{1B}[Kexplore: \(states) states, \(Int(perSecond)) states/s, queue \(queue)"

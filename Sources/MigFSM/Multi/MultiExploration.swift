@@ -1,0 +1,61 @@
+/// What one several-device search found.
+public struct MultiExploration: Sendable {
+    /// States stored (canonical ones under symmetry reduction).
+    public var states: Int
+    /// Every outcome of every action taken from a stored state.
+    public var transitions: Int
+    public var depth: Int
+    /// One shortest counterexample per violated property, in property order.
+    public var counterexamples: [MultiCounterexample]
+    /// The search stopped at `--max-states`.
+    public var incomplete: Bool
+    /// States still queued when the search stopped.
+    public var queue: Int
+    /// How the search went (time, threads, memory): never in normal output.
+    public var statistics: SearchStatistics
+    /// Whether interchangeable devices were reduced by symmetry.
+    public var reduced: Bool
+
+    public var violations: Int { counterexamples.count }
+    /// Wall-clock seconds of the search.
+    public var seconds: Double { statistics.seconds }
+}
+
+/// A shortest trace across devices to a transition breaking `property`.
+public struct MultiCounterexample: Sendable {
+    public var property: MultiProperty
+    public var message: String
+    /// Each device at the start.
+    public var start: [DeviceSnapshot]
+    public var steps: [MultiTraceStep]
+}
+
+/// One action of a several-device trace.
+public struct MultiTraceStep: Sendable {
+    public var number: Int
+    public var device: Int
+    /// Which policy line asked for the action (with a policy).
+    public var policy: String?
+    public var action: String
+    public var events: [TraceEvent]
+    public var result: String
+    /// Every device afterwards; `nil` when the request never returns.
+    public var after: [DeviceSnapshot]?
+}
+
+/// One device of a trace: its state and, as the search tracks them, the
+/// policy's belief about it and whether data was written into its
+/// resuming session.
+public struct DeviceSnapshot: Sendable, Equatable {
+    public var state: DeviceState
+    /// Tracked only when p2p-safety is checked.
+    public var dataWritten: Bool?
+    /// Tracked only under a policy.
+    public var belief: StateID?
+
+    public init(state: DeviceState, dataWritten: Bool? = nil, belief: StateID? = nil) {
+        self.state = state
+        self.dataWritten = dataWritten
+        self.belief = belief
+    }
+}

@@ -1,0 +1,64 @@
+/// A property of several devices in one VM, checked by `MultiExplorer`.
+public enum MultiProperty: Hashable, Sendable, Comparable {
+    /// A single-device property, on any device.
+    case device(ExploreProperty)
+    /// No device is frozen while a peer may initiate P2P DMA (spec's
+    /// `frozen` and `p2p-initiator`).
+    case p2pSafety
+    /// After every policy step the policy's belief is the device's state.
+    case beliefConsistency
+
+    public var name: String {
+        switch self {
+        case .device(let property): return property.name
+        case .p2pSafety: return "p2p-safety"
+        case .beliefConsistency: return "belief-consistency"
+        }
+    }
+
+    public var summary: String {
+        switch self {
+        case .device(let property): return property.summary + " (on every device)"
+        case .p2pSafety:
+            return "no device is in a frozen state while a peer is in a state that may initiate P2P DMA"
+        case .beliefConsistency:
+            return "after every policy step the policy's own copy of the device state is the state the device records"
+        }
+    }
+
+    /// The property's bit in a search: the single-device properties in
+    /// their order (`ExploreProperty.allCases`), then p2p-safety, then
+    /// belief-consistency.
+    var searchBit: Int {
+        switch self {
+        case .device(let property): return property.index
+        case .p2pSafety: return ExploreProperty.allCases.count
+        case .beliefConsistency: return ExploreProperty.allCases.count + 1
+        }
+    }
+
+    /// The property of search bit `bit`.
+    init?(searchBit bit: Int) {
+        let count = ExploreProperty.allCases.count
+        if bit < count {
+            self = .device(ExploreProperty.allCases[bit])
+        } else if bit == count {
+            self = .p2pSafety
+        } else if bit == count + 1 {
+            self = .beliefConsistency
+        } else {
+            return nil
+        }
+    }
+
+    /// Report order: the properties of the VM first.
+    var order: Int {
+        switch self {
+        case .p2pSafety: return 0
+        case .beliefConsistency: return 1
+        case .device(let property): return 2 + property.index
+        }
+    }
+
+    public static func < (lhs: MultiProperty, rhs: MultiProperty) -> Bool { lhs.order < rhs.order }
+}

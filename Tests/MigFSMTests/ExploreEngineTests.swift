@@ -1,0 +1,206 @@
+import Foundation
+import XCTest
+@testable import MigFSM
+
+/// The one search engine: the same outcome (numbering of every state,
+/// traces, counts) on one thread and on two, keys of every width, the
+/// visited set, the state limit, and the memory it reports.
+final class ExploreEngineTests: XCTestCase {
+    let model = Repository.vfio
+    let all = Repository.vfio.set("STOP_COPY", "P2P", "PRE_COPY")
+
+    func policy(_ name: String) throws -> Policy {
+        try PolicyReader.load(path: Repository.path("Specs/policies/\(name).policy"), model: model)
+    }
+
+    func explorer(_ count: Int, policy: Policy? = nil, driver: DriverDescription? = nil, symmetry: Bool = true,
+                  features: [FeatureSet]? = nil) throws -> MultiExplorer {
+        let driver = driver ?? .standard(featureSets: model.validFeatureSets)
+        let setups = (0..<count).map { index in
+            DeviceSetup(driver: driver, driverPath: nil, features: features?[index] ?? all)
+        }
+        return try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: policy, symmetry: symmetry))
+    }
+
+    /// Everything a search reports, timings aside.
+    func signature(_ run: MultiExploration) -> String {
+        var text = "\(run.states) \(run.transitions) \(run.depth) \(run.incomplete) \(run.queue)\n"
+        for counterexample in run.counterexamples {
+            text += MultiReport.render(counterexample, model)
+        }
+        return text
+    }
+
+    /// Every level expanded by two threads (the threshold lowered to one
+    /// state) numbers the states exactly as one thread does.
+    func testTwoThreadsNumberEveryStateAsOneDoes() throws {
+        let cases: [(String, MultiExplorer)] = [
+            ("free user, 3 devices", try explorer(3, symmetry: false)),
+            ("free user, 4 devices, symmetry", try explorer(4)),
+            ("qemu-source, 3 devices, in order", try explorer(3, policy: policy("qemu-source"), symmetry: false)),
+            ("qemu-source, 3 devices, symmetry", try explorer(3, policy: policy("qemu-source"))),
+            ("naive-stop, 3 devices, symmetry", try explorer(3, policy: policy("naive-stop"))),
+        ]
+        for (name, explorer) in cases {
+            let tables = DeviceTables(tables: explorer.tables, tableOf: explorer.tableOf)
+            var one = SearchOptions(threads: 1)
+            one.parallelThreshold = 1
+            var two = SearchOptions(threads: 2)
+            two.parallelThreshold = 1
+            two.adaptive = false
+            let first = explorer.run(options: one)
+            let second = explorer.run(options: two)
+            XCTAssertEqual(signature(first), signature(second), name)
+            XCTAssertEqual(second.statistics.threads, 2, name)
+            // The raw search: the same parent and edge for every state.
+            if explorer.policy == nil {
+                var layout = KeyLayout()
+                for _ in explorer.devices { _ = layout.add(width: explorer.tables.map(\.idBits).max() ?? 1) }
+                let system = FreeUserSystem<Key64>(
+                    tables: tables, layout: layout.fields, classes: explorer.classes, symmetric: explorer.reducesBySymmetry)
+                let a = BreadthFirstSearch(system: system, options: one).run()
+                let b = BreadthFirstSearch(system: system, options: two).run()
+                XCTAssertEqual(a.orderDigest, b.orderDigest, name)
+                XCTAssertEqual(a.states, first.states, name)
+            }
+        }
+    }
+
+    /// The state limit cuts after the same state with one thread or two.
+    func testStateLimitCutsAtTheSameStateOnAnyThreadCount() throws {
+        for limit in [1, 100, 1_000, 5_000] {
+            let explorer = try explorer(4, symmetry: false)
+            var one = SearchOptions(threads: 1, maxStates: limit)
+            one.parallelThreshold = 1
+            var two = SearchOptions(threads: 2, maxStates: limit)
+            two.parallelThreshold = 1
+            two.adaptive = false
+            let first = explorer.run(options: one)
+            XCTAssertEqual(first.states, limit)
+            XCTAssertTrue(first.incomplete)
+            // Stored but not expanded (with a limit of 1, nothing is).
+            XCTAssertEqual(first.queue > 0, limit > 1)
+            XCTAssertEqual(signature(first), signature(explorer.run(options: two)), "limit \(limit)")
+        }
+        // A limit the space fits is no limit.
+        let whole = try explorer(2).run(options: SearchOptions(maxStates: 210))
+        XCTAssertEqual(whole.states, 210)
+        XCTAssertFalse(whole.incomplete)
+    }
+
+    /// The engine on a free user of N = 1 is single-device exploration: the
+    /// same counts as `explore` prints per feature set.
+    func testOneDeviceIsSingleDeviceExploration() throws {
+        for (set, states, transitions) in [
+            (model.set("STOP_COPY"), 13, 484), (model.set("STOP_COPY", "P2P"), 16, 752),
+            (model.set("STOP_COPY", "PRE_COPY"), 15, 662), (all, 20, 1260),
+        ] {
+            let run = try explorer(1, features: [set]).run()
+            XCTAssertEqual([run.states, run.transitions], [states, transitions], model.describe(set))
+        }
+    }
+
+    /// Four devices without symmetry: the space SPIN stores, 20^4 states,
+    /// every one of the 63 outcomes a device has per state on each device.
+    func testFourDevicesWithoutSymmetryAreTheProductSpace() throws {
+        let run = try explorer(4, symmetry: false).run()
+        XCTAssertEqual(run.states, 160_000)
+        XCTAssertEqual(run.transitions, 160_000 * 4 * 1260 / 20)
+        XCTAssertEqual(run.depth, 8)
+        XCTAssertEqual(run.violations, 0)
+        // Looked up: only distinct successors one level further, 992,000
+        // for 40.3 M transitions.
+        XCTAssertEqual(run.statistics.lookups, 992_000)
+    }
+
+    /// The policies in QEMU's order: the counts of the search this engine
+    /// replaced, on the policies as they are now (2 and 3 devices, every
+    /// fault).
+    func testPoliciesInOrderKeepTheirCounts() throws {
+        let expected: [(String, Int, Int, Int, Int)] = [
+            ("naive-stop", 2, 310, 1107, 10), ("qemu-source", 2, 312, 881, 13),
+            ("qemu-destination", 2, 102, 287, 9), ("qemu-source", 3, 1645, 4976, 20),
+        ]
+        for (name, count, states, transitions, depth) in expected {
+            let run = try explorer(count, policy: policy(name), symmetry: false).run()
+            XCTAssertEqual([run.states, run.transitions, run.depth], [states, transitions, depth], "\(name), \(count)")
+            XCTAssertFalse(run.reduced)
+        }
+    }
+
+    /// Memory: a key of one word, its slot in a table at most half full,
+    /// and a parent and an edge: under 64 bytes per state, frontiers included.
+    func testBytesPerState() throws {
+        let run = try explorer(3, symmetry: false).run()
+        XCTAssertEqual(run.states, 8000)
+        let perState = Double(run.statistics.peakBytes) / Double(run.states)
+        XCTAssertGreaterThan(perState, 8 + 8)
+        XCTAssertLessThan(perState, 64)
+    }
+
+    // MARK: - Keys and the visited set
+
+    func testKeyLayoutKeepsTheTopBitFree() {
+        var layout = KeyLayout()
+        for _ in 0..<9 { _ = layout.add(width: 7) }
+        XCTAssertEqual(layout.words, 1, "63 bits fit one word")
+        _ = layout.add(width: 1)
+        XCTAssertEqual(layout.words, 2, "the 64th bit would be the top bit")
+        var split = KeyLayout()
+        _ = split.add(width: 40)
+        let second = split.add(width: 30)
+        XCTAssertEqual(split.fields[second].word, 1, "a field never straddles two words")
+        XCTAssertEqual(split.words, 2)
+    }
+
+    func testVisitedSetGrowsAndKeepsEveryKey() {
+        func exercise<Key: SearchKey>(_ type: Key.Type) {
+            var set = VisitedSet<Key>(expected: 1)
+            defer { set.release() }
+            var keys: [Key] = []
+            for value in 0..<5000 {
+                var key = Key()
+                for word in 0..<Key.words { key[word: word] = UInt64(value) &* 0x1_0000_0001 >> UInt64(word) }
+                keys.append(key)
+                XCTAssertTrue(set.insert(key))
+            }
+            XCTAssertEqual(set.count, 5000)
+            XCTAssertGreaterThanOrEqual(set.capacity, 10_000)
+            for key in keys {
+                XCTAssertTrue(set.contains(key))
+                XCTAssertFalse(set.insert(key))
+            }
+            var absent = Key()
+            absent[word: 0] = 1 << 62
+            XCTAssertFalse(set.contains(absent))
+        }
+        exercise(Key64.self)
+        exercise(Key128.self)
+        exercise(Key192.self)
+        exercise(Key256.self)
+    }
+
+    /// Eight devices under a policy take a two-word key; the search is
+    /// the same. Without faults QEMU's destination walks one line: every
+    /// device takes RESUMING, is written, then prepare and main, 4 steps
+    /// each, and no state breaks p2p-safety (peers leave RESUMING through
+    /// RUNNING_P2P before any device runs).
+    func testWideKeysSearchTheSame() throws {
+        var driver = DriverDescription.standard(featureSets: model.validFeatureSets)
+        driver.faultsOfAllArcs = []
+        driver.resetWhileLocked = false
+        let wide = try explorer(8, policy: policy("qemu-destination"), driver: driver, symmetry: false)
+        XCTAssertEqual(OrderedPolicySearch.plan(wide)?.words, 2)
+        let run = wide.run()
+        XCTAssertEqual(run.states, 8 * 4 + 1)
+        XCTAssertEqual(run.transitions, 8 * 4)
+        XCTAssertEqual(run.violations, 0)
+        // Ten devices of the reduced search (a mark per slot) take three
+        // words; symmetry collapses the line to one device at a time.
+        let ten = try explorer(10, policy: policy("qemu-destination"), driver: driver)
+        XCTAssertEqual(SymmetricPolicySearch.plan(ten)?.words, 3)
+        let reduced = ten.run()
+        XCTAssertTrue(reduced.reduced)
+        XCTAssertEqual([reduced.states, reduced.transitions, reduced.violations], [10 * 4 + 1, 10 * 4, 0])
+    }
+}
