@@ -92,42 +92,19 @@ public struct KernelHeaderEmitter: Sendable {
         return text
     }
 
-    /// Name of the state with uAPI `value`, or the number for a gap.
-    func stateName(_ value: UInt32) -> String {
-        model.states.first { $0.value == value }.map(naming.cState) ?? String(value)
-    }
+    var tables: CTables { CTables(model: model, kernel: kernel) }
+    func stateName(_ value: UInt32) -> String { tables.stateName(value) }
+    func flagTerms(_ set: FeatureSet) -> [String] { tables.flagTerms(set) }
 
+    /// The table in the layout of the tree's own (rows and entries in its
+    /// order).
     func nextStateTable() -> String {
-        let type = kernel.size > 256 ? "u16" : "u8"
-        var text = "static const \(type) \(tableName)[\(sizeName)][\(sizeName)] = {\n"
-        for row in layout.rows {
-            text += "\t[\(stateName(row))] = {\n"
-            for column in layout.columns[row] ?? [] {
-                text += CLayout.assignment(indent: 2, "[\(stateName(column))] =", [stateName(kernel.entry(row, column))],
-                                           ",", limit: 100)
-            }
-            text += "\t},\n"
-        }
-        return text + "};\n"
+        tables.nextStateTable(type: kernel.size > 256 ? "u16" : "u8", name: tableName, size: sizeName,
+                              rows: layout.rows, columns: { layout.columns[$0] ?? [] })
     }
 
     func flagsTable() -> String {
-        var text = CLayout.blockComment([
-            "The features each state needs: a state exists on a device whose flags contain its mask. \(errorName)'s mask is all ones, so it is never supported and can never be requested.",
-        ])
-        text += "static const u32 \(flagsTableName)[\(sizeName)] = {\n"
-        for value in layout.masks {
-            let mask = kernel.masks[Int(value)]
-            let terms = mask == ~0 ? ["~0U"] : flagTerms(FeatureSet(rawValue: mask))
-            text += CLayout.assignment(indent: 1, "[\(stateName(value))] =", terms, ",")
-        }
-        return text + "};\n"
-    }
-
-    /// `VFIO_MIGRATION_STOP_COPY`, `VFIO_MIGRATION_P2P`, or `0`.
-    func flagTerms(_ set: FeatureSet) -> [String] {
-        let names = model.features.sorted { $0.bit < $1.bit }.filter { set.covers($0.flag) }.map(naming.cFlag)
-        return names.isEmpty ? ["0"] : names
+        tables.flagsTable(type: "u32", name: flagsTableName, size: sizeName, values: layout.masks)
     }
 
     func lookupFunction() -> String {

@@ -96,43 +96,19 @@ public struct UserHeaderEmitter: Sendable {
         "0x" + String(UInt32(1) << UInt32(bit), radix: 16) + (bit >= 31 ? "U" : "")
     }
 
-    /// Name of the state with uAPI `value`, or the number for a gap.
-    func stateName(_ value: UInt32) -> String {
-        model.states.first { $0.value == value }.map(naming.cState) ?? String(value)
-    }
+    var tables: CTables { CTables(model: model, kernel: kernel) }
+    func stateName(_ value: UInt32) -> String { tables.stateName(value) }
+    func flagTerms(_ set: FeatureSet) -> [String] { tables.flagTerms(set) }
 
+    /// The table by state value, rows and entries.
     func nextStateTable() -> String {
         let values = model.statesByValue.map { model.states[$0].value }
-        var text = "static const \(elementType) \(tableName)[\(sizeName)][\(sizeName)] = {\n"
-        for row in values {
-            text += "\t[\(stateName(row))] = {\n"
-            for column in values {
-                text += CLayout.assignment(indent: 2, "[\(stateName(column))] =", [stateName(kernel.entry(row, column))],
-                                           ",", limit: 100)
-            }
-            text += "\t},\n"
-        }
-        return text + "};\n"
+        return tables.nextStateTable(type: elementType, name: tableName, size: sizeName, rows: values, columns: { _ in values })
     }
 
     func flagsTable() -> String {
-        var text = CLayout.blockComment([
-            "The features each state needs: a state exists on a device whose flags contain its mask. \(errorName)'s mask is all ones, so it is never supported and can never be requested.",
-        ])
-        text += "static const unsigned int \(flagsTableName)[\(sizeName)] = {\n"
-        for id in model.statesByValue {
-            let value = model.states[id].value
-            let mask = kernel.masks[Int(value)]
-            let terms = mask == ~0 ? ["~0U"] : flagTerms(FeatureSet(rawValue: mask))
-            text += CLayout.assignment(indent: 1, "[\(stateName(value))] =", terms, ",")
-        }
-        return text + "};\n"
-    }
-
-    /// `VFIO_MIGRATION_STOP_COPY`, `VFIO_MIGRATION_P2P`, or `0`.
-    func flagTerms(_ set: FeatureSet) -> [String] {
-        let names = model.features.sorted { $0.bit < $1.bit }.filter { set.covers($0.flag) }.map(naming.cFlag)
-        return names.isEmpty ? ["0"] : names
+        tables.flagsTable(type: "unsigned int", name: flagsTableName, size: sizeName,
+                          values: model.statesByValue.map { model.states[$0].value })
     }
 
     func lookupFunction() -> String {
