@@ -142,16 +142,7 @@ final class EmitKernelHeaderTests: XCTestCase {
 
     /// A protocol whose C names are not the VFIO uAPI's gets no kernel header.
     func testOnlyForTheVFIONaming() throws {
-        let spec = """
-            protocol tiny
-            feature STOP_COPY = 1 << 0 mandatory
-            state ERROR = 0 error
-            state STOP = 1 needs STOP_COPY
-            state RUNNING = 2 needs STOP_COPY reset
-            RUNNING -> STOP
-            STOP -> RUNNING
-            path shortest
-            """
+        let spec = TinySpecs.twoStates()
         let model = try SpecReader.read(text: spec, path: "tiny.fsm")
         let files = try GeneratedFiles(model: model)
         XCTAssertEqual(files.files.map(\.path).filter { $0.hasPrefix("C/") }, ["C/tiny_fsm.h"])

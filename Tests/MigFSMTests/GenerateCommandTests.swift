@@ -219,17 +219,7 @@ final class GenerateCommandTests: XCTestCase {
     func testUnprovenSpecGetsNoTables() throws {
         let out = try EmitScratchFolder("unproven")
         defer { out.remove() }
-        let spec = """
-            protocol broken
-            feature STOP_COPY = 1 << 0 mandatory
-            state ERROR = 0 error
-            state STOP = 1 needs STOP_COPY
-            state RUNNING = 2 needs STOP_COPY reset
-            RUNNING -> STOP
-            STOP -> RUNNING
-            path shortest
-            invariant path RUNNING -> STOP -> RUNNING
-            """
+        let spec = TinySpecs.unproven
         try out.write("broken.fsm", spec)
         let result = runCLI("generate", out.file("broken.fsm"), "--out", out.file("Generated"))
         XCTAssertEqual(result.status, .failure)

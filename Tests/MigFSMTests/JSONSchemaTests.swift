@@ -38,18 +38,7 @@ final class JSONSchemaTests: XCTestCase {
         // A failing spec: its counterexamples and the invariant's location.
         let folder = try EmitScratchFolder("check-json")
         defer { folder.remove() }
-        try folder.write("broken.fsm", """
-            protocol broken
-            feature STOP_COPY = 1 << 0 mandatory
-            state ERROR = 0 error
-            state STOP = 1 needs STOP_COPY
-            state RUNNING = 2 needs STOP_COPY reset
-            RUNNING -> STOP
-            STOP -> RUNNING
-            path shortest
-            invariant path RUNNING -> STOP -> RUNNING
-
-            """)
+        try folder.write("broken.fsm", TinySpecs.unproven)
         let broken = runCLI("check", folder.file("broken.fsm"), "--json")
         XCTAssertEqual(broken.status, .failure)
         assertValid(broken.out, schema: "check.schema.json")

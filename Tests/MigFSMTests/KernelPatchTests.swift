@@ -286,17 +286,7 @@ final class KernelPatchTests: XCTestCase {
                   unknown.err)
 
         // A spec named otherwise than the VFIO uAPI has no kernel header.
-        try empty.write("tiny.fsm", """
-            protocol tiny
-            feature STOP_COPY = 1 << 0 mandatory
-            state ERROR = 0 error
-            state STOP = 1 needs STOP_COPY
-            state RUNNING = 2 needs STOP_COPY reset
-            RUNNING -> STOP
-            STOP -> RUNNING
-            path shortest
-
-            """)
+        try empty.write("tiny.fsm", TinySpecs.twoStates())
         let tiny = runCLI("generate", empty.file("tiny.fsm"), "--kernel-patch", empty.path)
         XCTAssertEqual(tiny.status, .failure)
         XCTAssertEqual(tiny.err, "\(empty.file("tiny.fsm")): error: the spec's C names are not the VFIO uAPI's "

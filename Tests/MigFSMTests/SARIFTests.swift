@@ -66,18 +66,7 @@ final class SARIFTests: XCTestCase {
     func testFailingInvariantIsAnErrorAtItsLine() throws {
         let folder = try EmitScratchFolder("sarif-check")
         defer { folder.remove() }
-        try folder.write("broken.fsm", """
-            protocol broken
-            feature STOP_COPY = 1 << 0 mandatory
-            state ERROR = 0 error
-            state STOP = 1 needs STOP_COPY
-            state RUNNING = 2 needs STOP_COPY reset
-            RUNNING -> STOP
-            STOP -> RUNNING
-            path shortest
-            invariant path RUNNING -> STOP -> RUNNING
-
-            """)
+        try folder.write("broken.fsm", TinySpecs.unproven)
         let model = try SpecReader.load(path: folder.file("broken.fsm"))
         let report = Checker.check(model)
         let errors = report.findings.filter { $0.severity == .error }

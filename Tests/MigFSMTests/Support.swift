@@ -89,3 +89,26 @@ enum Oracles {
 
         """
 }
+
+/// Small specs several tests write to files.
+enum TinySpecs {
+    /// Two states and their arcs, named `protocol`: proven by `check`,
+    /// but with C names other than the VFIO uAPI's.
+    static func twoStates(_ name: String = "tiny") -> String {
+        """
+        protocol \(name)
+        feature STOP_COPY = 1 << 0 mandatory
+        state ERROR = 0 error
+        state STOP = 1 needs STOP_COPY
+        state RUNNING = 2 needs STOP_COPY reset
+        RUNNING -> STOP
+        STOP -> RUNNING
+        path shortest
+
+        """
+    }
+
+    /// `twoStates` with an invariant that fails at line 9: RUNNING -> RUNNING
+    /// walks no path.
+    static let unproven = twoStates("broken") + "invariant path RUNNING -> STOP -> RUNNING\n"
+}
