@@ -116,7 +116,7 @@ public struct DriverModel: Sendable {
             }
             if !branch.dropped.isEmpty || !branch.swallowed.isEmpty { found.append(.swallows(arc)) }
             if branch.endsSessionEarly != nil { found.append(.endsSessionEarly(arc)) }
-            if branch.leaks != nil { found.append(.leaksSession(arc)) }
+            if !branch.leaks.isEmpty { found.append(.leaksSession(arc)) }
             guard required.contains(arc) else { continue }
             if model.endsSession(arc), model.states[arc.from].session != nil, !branch.releasesOnSuccess, !branch.successCallsUnseen {
                 found.append(.keepsSession(arc))
