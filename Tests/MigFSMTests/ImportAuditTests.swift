@@ -304,21 +304,25 @@ final class ImportAuditTests: XCTestCase {
     }
 
     /// xe (newer trees): reset_done resets again after the unlock helper
-    /// released the state mutex: a warning at that call, the unlock as its note.
+    /// released the state mutex: a warning at that call, the unlock as its
+    /// note. And set_state acts on the device when the kernel refuses a
+    /// request: a warning at that call.
     func testResetAppliedAfterTheStateMutexIsReleased() throws {
         let result = audit("drivers/reset-after-unlock")
         XCTAssertEqual(result.status, .success, result.out)
         XCTAssertTrue(result.out.hasSuffix("""
-            drivers/reset-after-unlock/acme_gpu.c:120:2: warning: acme_gpu_reset_done() calls acme_gpu_reset(), which records RUNNING and ends a session, here after the state mutex was released (in acme_gpu_state_mutex_unlock()): a migration step running on another thread in between has the recorded state and its session changed under it [reset-outside-lock]
-            drivers/reset-after-unlock/acme_gpu.c:92:2: note: the state mutex is released here
+            drivers/reset-after-unlock/acme_gpu.c:124:2: warning: acme_gpu_reset_done() calls acme_gpu_reset(), which records RUNNING and ends a session, here after the state mutex was released (in acme_gpu_state_mutex_unlock()): a migration step running on another thread in between has the recorded state and its session changed under it [reset-outside-lock]
+            drivers/reset-after-unlock/acme_gpu.c:96:2: note: the state mutex is released here
+            drivers/reset-after-unlock/acme_gpu.c:224:4: warning: acme_gpu_set_device_state() calls acme_pf_mark_error() when vfio_mig_get_next_state() refuses the request: a request the kernel refuses must leave the device as it was, and the recorded state does not change [refusal-side-effect]
 
-            audit: 1 driver, 0 errors, 1 warning, 0 notes
+            audit: 1 driver, 0 errors, 2 warnings, 0 notes
 
             """), result.out)
-        // Without the second reset, nothing is left; a reset under the
-        // mutex (6.12's drivers) never raises it.
+        // Without the second reset and the call on refusal, nothing is
+        // left; a reset under the mutex (6.12's drivers) never raises it.
         var text = try String(contentsOfFile: ImportFixtures.path("drivers/reset-after-unlock/acme_gpu.c"), encoding: .utf8)
         text = text.replacingOccurrences(of: "\tacme_gpu_state_mutex_unlock(gpu);\n\n\tacme_gpu_reset(gpu);\n}", with: "\tacme_gpu_state_mutex_unlock(gpu);\n}")
+        text = text.replacingOccurrences(of: "\t\t\tacme_pf_mark_error(gpu);\n", with: "")
         let fixed = DriverAudit.run(paths: [ImportFixtures.temporary("acme_gpu.c", text)], model: Repository.vfio)
         XCTAssertEqual(fixed.findings.map(\.message), [])
         XCTAssertEqual(read("drivers/reset-flags-check").findings.filter { $0.kind == "reset-outside-lock" }.count, 0)
@@ -345,7 +349,7 @@ final class ImportAuditTests: XCTestCase {
         XCTAssertTrue(text.contains(original))
         text = text.replacingOccurrences(of: original, with: "\t\tmigf = acme_gpu_alloc_file(gpu, true);\n\t\tif (IS_ERR(migf)) {\n\t\t\tret = PTR_ERR(migf);\n\t\t\tif (acme_pf_resume_device(gpu))\n\t\t\t\tret = -EIO;\n\t\t\tgoto err;\n\t\t}")
         let audit = DriverAudit.run(paths: [ImportFixtures.temporary("acme_gpu.c", text)], model: Repository.vfio)
-        XCTAssertEqual(audit.findings.map(\.kind), ["reset-outside-lock"])
+        XCTAssertEqual(audit.findings.map(\.kind), ["reset-outside-lock", "refusal-side-effect"])
     }
 
     /// mlx5 before "Enforce PRE_COPY support": both feature sets are real,

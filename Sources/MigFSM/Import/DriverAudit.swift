@@ -282,6 +282,13 @@ public struct DriverAudit: Sendable {
                     trace: traces[.resetKeepsSession(set)] ?? []))
             }
         }
+        // set_state acting on the device when the core refuses a request.
+        if let setState = driver.entry.setState {
+            for call in driver.refused.calls {
+                findings.append(Finding(kind: "refusal-side-effect", severity: .warning, location: call.location,
+                    message: "\(setState.name)() calls \(call.name)() when vfio_mig_get_next_state() refuses the request: a request the kernel refuses must leave the device as it was, and the recorded state does not change"))
+            }
+        }
         // A reset that touches the state after letting the state mutex go.
         var unlocked: [SourceLocation] = []
         for set in audited {

@@ -12,7 +12,10 @@
  *     acme_gpu_reset(gpu);                    records RUNNING, puts the file
  *
  * A SET_STATE on another thread can take the mutex in between and have
- * its recorded state and session changed under it. The step function is
+ * its recorded state and session changed under it. And when the kernel
+ * refuses a request, set_state marks the device in error
+ * (acme_pf_mark_error(), xe_sriov_vfio_error() in xe) while the recorded
+ * state stays as it was. The step function is
  * the correct form of xe's: the exit command runs before the file is put,
  * a failure after creating the file puts both references, and its error
  * label only logs state names (acme_gpu_state_str()), which decide
@@ -43,6 +46,7 @@ int acme_pf_stop_copy_enter(struct acme_gpu_device *gpu);
 int acme_pf_stop_copy_exit(struct acme_gpu_device *gpu);
 int acme_pf_resume_data_enter(struct acme_gpu_device *gpu);
 int acme_pf_resume_data_exit(struct acme_gpu_device *gpu);
+int acme_pf_mark_error(struct acme_gpu_device *gpu);
 extern const struct file_operations acme_gpu_save_fops, acme_gpu_resume_fops;
 
 static struct acme_gpu_file *acme_gpu_alloc_file(struct acme_gpu_device *gpu, bool save)
@@ -217,6 +221,7 @@ static struct file *acme_gpu_set_device_state(struct vfio_device *core_vdev, enu
 	while (new_state != gpu->mig_state) {
 		ret = vfio_mig_get_next_state(core_vdev, gpu->mig_state, new_state, &next_state);
 		if (ret) {
+			acme_pf_mark_error(gpu);
 			f = ERR_PTR(ret);
 			break;
 		}
