@@ -231,13 +231,21 @@ final class ImportAuditTests: XCTestCase {
         XCTAssertTrue(fixed.passes)
     }
 
-    /// xe: the session file is put before the exit command.
+    /// xe: the session file is put before the exit command; and when the
+    /// enter command fails, the fput() only balances get_file(), so the
+    /// file the helper stored stays referenced.
     func testSessionEndedBeforeTheExitCommand() {
         let audit = read("drivers/session-before-exit")
         XCTAssertFalse(audit.passes)
         XCTAssertEqual(audit.findings.map { "\($0.severity) \($0.kind) \($0.location.line):\($0.location.column)" }, [
             "error session-ended-before-failure 149:4",
             "error session-ended-before-failure 175:4",
+            "error session-leak 186:2",
+        ])
+        XCTAssertEqual(audit.findings[2].message, "STOP -> STOP_COPY, STOP -> RESUMING: the step fails here after acme_gpu_alloc_file() created its session, and releases only part of its references: the file keeps a reference after the failure")
+        XCTAssertEqual(audit.findings[2].related.map { "\($0.location.line):\($0.location.column) \($0.message)" }, [
+            "133:10 the session is created here", "141:4 fput() here drops only the reference get_file() took",
+            "159:10 the session is created here", "167:4 fput() here drops only the reference get_file() took",
         ])
         XCTAssertEqual(audit.findings[0].message, "STOP_COPY -> STOP: acme_gpu_put_file() ends the saving session, then acme_pf_stop_copy_exit() at \(ImportFixtures.path("drivers/session-before-exit/acme_gpu.c")):150:9 can fail; on that failure the device stays in STOP_COPY with its session gone")
         XCTAssertEqual(audit.findings[0].trace.first, "violation of session-lives-in-state on {STOP_COPY, P2P}: the driver records STOP_COPY but its saving session has ended")
@@ -245,6 +253,103 @@ final class ImportAuditTests: XCTestCase {
         // The deferred reset is found and modelled.
         XCTAssertTrue(audit.drivers[0].model.deferredReset)
         XCTAssertEqual(audit.drivers[0].model.entry.deferredReset?.name, "acme_gpu_state_mutex_unlock")
+    }
+
+    /// hisilicon (6.12 and newer): the helper STOP -> STOP_COPY calls with
+    /// `open == true` creates the file and returns the save's error without
+    /// putting it; called with `false` (PRE_COPY -> STOP_COPY) it creates
+    /// nothing. The leak is found inside the helper, at its failing return.
+    func testHelperThatFailsAfterCreatingItsFile() throws {
+        let result = audit("drivers/helper-leak")
+        XCTAssertEqual(result.status, .failure)
+        XCTAssertTrue(result.out.contains("""
+            drivers/helper-leak/acme_zip.c:109:3: error: STOP -> STOP_COPY: acme_zip_stop_copy() fails here after acme_zip_open_saving() created its session, without releasing it: the file keeps a reference after the failure [session-leak]
+            drivers/helper-leak/acme_zip.c:100:10: note: the session is created here
+                violation of no-session-leak on {STOP_COPY, PRE_COPY}: the saving session created by STOP -> STOP_COPY stays live after the step failed
+            """), result.out)
+        XCTAssertTrue(result.out.hasSuffix("audit: 1 driver, 1 error, 0 warnings, 0 notes\n"), result.out)
+        // Putting the file on that failure makes the driver pass.
+        var text = try String(contentsOfFile: ImportFixtures.path("drivers/helper-leak/acme_zip.c"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "\tif (ret)\n\t\treturn ERR_PTR(ret);\n\n\treturn open ? migf : NULL;",
+                                         with: "\tif (ret) {\n\t\tif (open)\n\t\t\tfput(migf->filp);\n\t\treturn ERR_PTR(ret);\n\t}\n\n\treturn open ? migf : NULL;")
+        let fixed = DriverAudit.run(paths: [ImportFixtures.temporary("acme_zip.c", text)], model: Repository.vfio)
+        XCTAssertEqual(fixed.findings.map(\.message), [])
+    }
+
+    /// pds (6.12 and newer): the file helper takes a second reference with
+    /// get_file() and its failures put only one; the step's failure after
+    /// the file helper puts one of the two references it holds.
+    func testFailureThatPutsOneOfTwoReferences() throws {
+        let audit = read("drivers/extra-reference")
+        XCTAssertFalse(audit.passes)
+        XCTAssertEqual(audit.findings.map { "\($0.severity) \($0.kind) \($0.location.line):\($0.location.column)" }, [
+            "error session-leak 84:2", "error session-leak 152:4",
+        ])
+        XCTAssertEqual(audit.findings[0].message, "STOP -> STOP_COPY, STOP -> RESUMING: acme_dpu_get_lm_file() fails here after anon_inode_getfile() created its session, and releases only part of its references: the file keeps a reference after the failure")
+        XCTAssertEqual(audit.findings[0].related.map { "\($0.location.line):\($0.location.column) \($0.message)" }, [
+            "59:19 the session is created here", "80:2 fput() here drops only the reference get_file() took",
+        ])
+        XCTAssertEqual(audit.findings[1].message, "STOP -> STOP_COPY: the step fails here after acme_dpu_get_save_file() created its session, and releases only part of its references: the file keeps a reference after the failure")
+        XCTAssertEqual(audit.findings[1].related.map { "\($0.location.line):\($0.location.column) \($0.message)" }, [
+            "146:9 the session is created here, with 2 references", "151:4 acme_dpu_put_save_file() here drops 1 of the 2 references",
+        ])
+        XCTAssertEqual(audit.findings[1].trace.first, "violation of no-session-leak on {STOP_COPY, P2P}: the saving session created by STOP -> STOP_COPY stays live after the step failed")
+        // Both references put on both failures: clean.
+        var text = try String(contentsOfFile: ImportFixtures.path("drivers/extra-reference/acme_dpu.c"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "out_put_file:\n\tfput(lm_file->filep);", with: "out_put_file:\n\tfput(lm_file->filep);\n\tfput(lm_file->filep);")
+        text = text.replacingOccurrences(of: "\t\t\tacme_dpu_put_save_file(dpu);\n\t\t\treturn ERR_PTR(err);",
+                                         with: "\t\t\tfput(dpu->save_file->filep);\n\t\t\tacme_dpu_put_save_file(dpu);\n\t\t\treturn ERR_PTR(err);")
+        let fixed = DriverAudit.run(paths: [ImportFixtures.temporary("acme_dpu.c", text)], model: Repository.vfio)
+        XCTAssertEqual(fixed.findings.map(\.message), [])
+    }
+
+    /// xe (newer trees): reset_done resets again after the unlock helper
+    /// released the state mutex: a warning at that call, the unlock as its
+    /// note. And set_state acts on the device when the kernel refuses a
+    /// request: a warning at that call.
+    func testResetAppliedAfterTheStateMutexIsReleased() throws {
+        let result = audit("drivers/reset-after-unlock")
+        XCTAssertEqual(result.status, .success, result.out)
+        XCTAssertTrue(result.out.hasSuffix("""
+            drivers/reset-after-unlock/acme_gpu.c:124:2: warning: acme_gpu_reset_done() calls acme_gpu_reset(), which records RUNNING and ends a session, here after the state mutex was released (in acme_gpu_state_mutex_unlock()): a migration step running on another thread in between has the recorded state and its session changed under it [reset-outside-lock]
+            drivers/reset-after-unlock/acme_gpu.c:96:2: note: the state mutex is released here
+            drivers/reset-after-unlock/acme_gpu.c:224:4: warning: acme_gpu_set_device_state() calls acme_pf_mark_error() when vfio_mig_get_next_state() refuses the request: a request the kernel refuses must leave the device as it was, and the recorded state does not change [refusal-side-effect]
+
+            audit: 1 driver, 0 errors, 2 warnings, 0 notes
+
+            """), result.out)
+        // Without the second reset and the call on refusal, nothing is
+        // left; a reset under the mutex (6.12's drivers) never raises it.
+        var text = try String(contentsOfFile: ImportFixtures.path("drivers/reset-after-unlock/acme_gpu.c"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "\tacme_gpu_state_mutex_unlock(gpu);\n\n\tacme_gpu_reset(gpu);\n}", with: "\tacme_gpu_state_mutex_unlock(gpu);\n}")
+        text = text.replacingOccurrences(of: "\t\t\tacme_pf_mark_error(gpu);\n", with: "")
+        let fixed = DriverAudit.run(paths: [ImportFixtures.temporary("acme_gpu.c", text)], model: Repository.vfio)
+        XCTAssertEqual(fixed.findings.map(\.message), [])
+        XCTAssertEqual(read("drivers/reset-flags-check").findings.filter { $0.kind == "reset-outside-lock" }.count, 0)
+    }
+
+    /// What a branch only logs decides nothing: a state name computed for a
+    /// message is no command that can fail after the session ended, so the
+    /// failure that follows (decided from earlier state) stays a warning.
+    func testLoggedValuesAreNoCommands() throws {
+        var text = try String(contentsOfFile: ImportFixtures.path("drivers/reset-after-unlock/acme_gpu.c"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "\t\tret = acme_pf_stop_copy_exit(gpu);\n\t\tif (ret)\n\t\t\tgoto err;\n\t\tif (gpu->migf)\n\t\t\tacme_gpu_put_file(gpu);\n\t\treturn NULL;",
+                                         with: "\t\tif (gpu->migf)\n\t\t\tacme_gpu_put_file(gpu);\n\t\tif (gpu->vfid > 8) {\n\t\t\tdev_err(&gpu->core_device.pdev->dev, \"%s\\n\", acme_gpu_state_str(cur));\n\t\t\treturn ERR_PTR(-EIO);\n\t\t}\n\t\treturn NULL;")
+        let audit = DriverAudit.run(paths: [ImportFixtures.temporary("acme_gpu.c", text)], model: Repository.vfio)
+        let early = try XCTUnwrap(audit.findings.first { $0.kind == "session-ended-before-failure" })
+        XCTAssertEqual(early.severity, .warning)
+        XCTAssertEqual(early.message, "STOP_COPY -> STOP: acme_gpu_put_file() ends the saving session, and the step can still fail after it; on that failure the device stays in STOP_COPY with its session gone")
+    }
+
+    /// A path that tested the creating call as failed (`IS_ERR(migf)`)
+    /// holds no file, whatever commands it makes on the way out.
+    func testFailedCreationHoldsNothing() throws {
+        var text = try String(contentsOfFile: ImportFixtures.path("drivers/reset-after-unlock/acme_gpu.c"), encoding: .utf8)
+        let original = "\t\tmigf = acme_gpu_alloc_file(gpu, true);\n\t\tif (IS_ERR(migf)) {\n\t\t\tret = PTR_ERR(migf);\n\t\t\tgoto err;\n\t\t}"
+        XCTAssertTrue(text.contains(original))
+        text = text.replacingOccurrences(of: original, with: "\t\tmigf = acme_gpu_alloc_file(gpu, true);\n\t\tif (IS_ERR(migf)) {\n\t\t\tret = PTR_ERR(migf);\n\t\t\tif (acme_pf_resume_device(gpu))\n\t\t\t\tret = -EIO;\n\t\t\tgoto err;\n\t\t}")
+        let audit = DriverAudit.run(paths: [ImportFixtures.temporary("acme_gpu.c", text)], model: Repository.vfio)
+        XCTAssertEqual(audit.findings.map(\.kind), ["reset-outside-lock", "refusal-side-effect"])
     }
 
     /// mlx5 before "Enforce PRE_COPY support": both feature sets are real,
@@ -320,6 +425,9 @@ final class ImportAuditTests: XCTestCase {
             ("drivers/session-before-exit", [.sessionLivesInState], [model.set("STOP_COPY", "P2P")]),
             ("drivers/conditional-flags", [], [model.set("STOP_COPY", "P2P"), model.set("STOP_COPY", "P2P", "PRE_COPY")]),
             ("drivers/always-fails", [.driverArcsImplemented], [model.set("STOP_COPY")]),
+            ("drivers/helper-leak", [.noSessionLeak], [model.set("STOP_COPY", "PRE_COPY")]),
+            ("drivers/extra-reference", [.noSessionLeak], [model.set("STOP_COPY", "P2P")]),
+            ("drivers/reset-after-unlock", [], [model.set("STOP_COPY", "P2P")]),
         ]
         for (folder, properties, sets) in expectations {
             let result = runCLI("extract-driver", ImportFixtures.path(folder), "--spec", ImportFixtures.spec)

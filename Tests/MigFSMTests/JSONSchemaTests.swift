@@ -64,12 +64,20 @@ final class JSONSchemaTests: XCTestCase {
     /// audit-driver on every driver fixture and on every upstream 6.12
     /// migration driver folder together.
     func testAuditDriverJSON() throws {
-        let fixtures = runCLI("audit-driver", Repository.path("Tests/Fixtures/import/drivers"), "--spec", spec, "--json")
-        XCTAssertNotEqual(fixtures.status, .usage, fixtures.err)
+        let root = Repository.path("Tests/Fixtures/import/drivers")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: root).sorted().map { root + "/" + $0 }
+        let fixtures = runCLI(["audit-driver"] + folders + ["--spec", spec, "--json"])
+        XCTAssertEqual(fixtures.status, .failure, fixtures.err)
         assertValid(fixtures.out, schema: "audit-driver.schema.json")
-        let folders = try ["drivers/vfio/pci/mlx5", "drivers/vfio/pci/hisilicon", "drivers/vfio/pci/pds",
-                           "drivers/vfio/pci/qat", "samples/vfio-mdev"].map(KernelTree.path)
-        let kernel = runCLI(["audit-driver"] + folders + ["--spec", spec, "--json"])
+        let read = try JSONNode.parse(fixtures.out)
+        if case .array(let drivers)? = read["drivers"] {
+            XCTAssertEqual(drivers.count, folders.count, "every fixture folder is one driver")
+        } else {
+            XCTFail(fixtures.out)
+        }
+        let upstream = try ["drivers/vfio/pci/mlx5", "drivers/vfio/pci/hisilicon", "drivers/vfio/pci/pds",
+                            "drivers/vfio/pci/qat", "samples/vfio-mdev"].map(KernelTree.path)
+        let kernel = runCLI(["audit-driver"] + upstream + ["--spec", spec, "--json"])
         XCTAssertEqual(kernel.status, .failure, "qat drops a result")
         assertValid(kernel.out, schema: "audit-driver.schema.json")
         let document = try JSONNode.parse(kernel.out)

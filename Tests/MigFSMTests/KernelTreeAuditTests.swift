@@ -102,33 +102,50 @@ final class KernelTreeAuditTests: XCTestCase {
     }
 
     /// hisilicon: STOP_COPY | PRE_COPY, 9 arcs, every result checked, and
-    /// 6.12's reset_done tests mig_ops (not the flags): clean.
+    /// 6.12's reset_done tests mig_ops (not the flags). But STOP ->
+    /// STOP_COPY calls hisi_acc_vf_stop_copy(vdev, true), which opens the
+    /// saving file and returns vf_qm_state_save()'s error without putting
+    /// it: a leak found inside the helper.
     func testHisilicon() throws {
         let (read, audit) = try read("drivers/vfio/pci/hisilicon")
         XCTAssertEqual(read, Read(
             arcs: "RUNNING -> PRE_COPY 999:6, PRE_COPY -> STOP_COPY 1010:6, RUNNING -> STOP 1024:6, STOP -> STOP_COPY 1031:6, STOP_COPY -> STOP 1042:7, STOP -> RESUMING 1047:6, RESUMING -> STOP 1058:6, PRE_COPY -> RUNNING 1066:6, STOP -> RUNNING 1071:6",
             flags: ["{STOP_COPY, PRE_COPY} at hisi_acc_vfio_pci.c:1385:13"],
             resets: ["{STOP_COPY, PRE_COPY} hisi_acc_vf_pci_aer_reset_done restores"],
-            findings: []))
-        XCTAssertTrue(audit.passes)
+            findings: ["error session-leak hisi_acc_vfio_pci.c:960:3"]))
+        XCTAssertFalse(audit.passes)
+        XCTAssertEqual(audit.findings[0].message, "STOP -> STOP_COPY: hisi_acc_vf_stop_copy() fails here after hisi_acc_open_saving_migf() created its session, without releasing it: the file keeps a reference after the failure")
+        XCTAssertEqual(audit.findings[0].related.map { "\($0.location.line):\($0.location.column) \($0.message)" }, ["951:10 the session is created here"])
+        XCTAssertEqual(audit.findings[0].trace.first, "violation of no-session-leak on {STOP_COPY, PRE_COPY}: the saving session created by STOP -> STOP_COPY stays live after the step failed")
     }
 
     /// pds: flags in vfio_dev.c; 8 arcs; the P2P arcs and STOP_COPY -> STOP
     /// call void helpers whose adminq commands' failures only reach dev_warn
-    /// (or are dropped): warnings, each with its trace.
+    /// (or are dropped): warnings, each with its trace. The file helper
+    /// takes a second reference with get_file() and its failures put one
+    /// (lm.c:88), and STOP -> STOP_COPY's failure after it puts one of the
+    /// two (lm.c:377): both leak the file.
     func testPds() throws {
         let (read, audit) = try read("drivers/vfio/pci/pds")
         XCTAssertEqual(read, Read(
             arcs: "STOP -> STOP_COPY 369:6, STOP_COPY -> STOP 383:6, STOP -> RESUMING 389:6, RESUMING -> STOP 397:6, RUNNING -> RUNNING_P2P 406:6, RUNNING_P2P -> RUNNING 417:6, STOP -> RUNNING_P2P 427:6, RUNNING_P2P -> STOP 436:6",
             flags: ["{STOP_COPY, P2P} at vfio_dev.c:136:8"],
             resets: ["{STOP_COPY, P2P} pds_vfio_pci_aer_reset_done restores"],
-            findings: ["warning swallowed-failure lm.c:385:3", "warning swallowed-failure lm.c:407:3", "warning swallowed-failure lm.c:423:3"]))
-        XCTAssertTrue(audit.passes)
-        let p2p = audit.findings[1]
+            findings: ["error session-leak lm.c:88:2", "error session-leak lm.c:377:4",
+                       "warning swallowed-failure lm.c:385:3", "warning swallowed-failure lm.c:407:3", "warning swallowed-failure lm.c:423:3"]))
+        XCTAssertFalse(audit.passes)
+        XCTAssertEqual(audit.findings[0].message, "STOP -> STOP_COPY, STOP -> RESUMING: pds_vfio_get_lm_file() fails here after anon_inode_getfile() created its session, and releases only part of its references: the file keeps a reference after the failure")
+        XCTAssertEqual(audit.findings[0].related.map { "\($0.location.line):\($0.location.column) \($0.message)" }, [
+            "33:3 the session is created here", "83:2 fput() here drops only the reference get_file() took",
+        ])
+        XCTAssertEqual(audit.findings[1].related.map { "\($0.location.line):\($0.location.column) \($0.message)" }, [
+            "370:9 the session is created here, with 2 references", "376:4 pds_vfio_put_save_file() here drops 1 of the 2 references",
+        ])
+        let p2p = audit.findings[3]
         XCTAssertEqual(p2p.message, "RUNNING -> RUNNING_P2P: pds_vfio_send_host_vf_lm_status_cmd() is a void function that only logs the failure of a command (see the notes), so the arc reports success whatever the device did")
         XCTAssertEqual(p2p.related.map { "\($0.location.file.split(separator: "/").last ?? ""):\($0.location.line):\($0.location.column)" }, ["cmds.c:381:8"])
         XCTAssertEqual(p2p.trace.first, "violation of hardware-matches-recorded on {STOP_COPY, P2P}: the driver records RUNNING_P2P but the hardware is in RUNNING")
-        XCTAssertEqual(audit.findings[0].related.count, 2, "pds_vfio_dirty_disable() drops pds_vfio_dirty_disable_cmd() and sends the status command")
+        XCTAssertEqual(audit.findings[2].related.count, 2, "pds_vfio_dirty_disable() drops pds_vfio_dirty_disable_cmd() and sends the status command")
     }
 
     /// qat: all three flags, 15 arcs; qat_vfmig_resume() returns int
@@ -176,8 +193,9 @@ final class KernelTreeAuditTests: XCTestCase {
         XCTAssertEqual(runCLI("audit-driver", path, "--spec", ImportFixtures.spec).status, .failure)
     }
 
-    /// Every driver folder together: five drivers, qat's error, the
-    /// warnings above, and a note for each folder without a driver.
+    /// Every driver folder together: five drivers, the leaks of hisilicon
+    /// and pds and qat's dropped result, the warnings above, and a note for
+    /// each folder without a driver.
     func testEveryDriverFolderTogether() throws {
         var paths: [String] = []
         for folder in ["hisilicon", "mlx5", "nvgrace-gpu", "pds", "qat", "virtio"] {
@@ -186,7 +204,7 @@ final class KernelTreeAuditTests: XCTestCase {
         paths.append(try KernelTree.path("samples/vfio-mdev"))
         let audit = DriverAudit.run(paths: paths, model: Repository.vfio)
         XCTAssertEqual(audit.drivers.map(\.model.name), ["hisilicon", "mlx5", "pds", "qat", "mtty"])
-        XCTAssertEqual(audit.findings.filter { $0.severity == .error }.map(\.kind), ["dropped-result"])
+        XCTAssertEqual(audit.findings.filter { $0.severity == .error }.map(\.kind), ["session-leak", "session-leak", "session-leak", "dropped-result"])
         XCTAssertEqual(audit.findings.filter { $0.severity == .warning }.count, 4)
         XCTAssertEqual(audit.general.map { "\($0.severity) \($0.kind) \($0.location.file.split(separator: "/").suffix(2).joined(separator: "/"))" }, [
             "note no-driver nvgrace-gpu/main.c", "note no-driver virtio/main.c",
@@ -200,9 +218,9 @@ final class KernelTreeAuditTests: XCTestCase {
     func testExtractedDriversExplore() throws {
         let model = Repository.vfio
         let expectations: [(String, [ExploreProperty])] = [
-            ("drivers/vfio/pci/hisilicon", []),
+            ("drivers/vfio/pci/hisilicon", [.noSessionLeak]),
             ("samples/vfio-mdev", []),
-            ("drivers/vfio/pci/pds", [.hardwareMatchesRecorded]),
+            ("drivers/vfio/pci/pds", [.noSessionLeak, .hardwareMatchesRecorded]),
             ("drivers/vfio/pci/mlx5", [.sessionHandback, .sessionLivesInState]),
         ]
         for (folder, properties) in expectations {

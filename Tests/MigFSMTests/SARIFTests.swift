@@ -133,6 +133,19 @@ final class SARIFTests: XCTestCase {
         XCTAssertEqual(region?["startColumn"], .number(3, integer: true))
     }
 
+    /// A reset applied after the state mutex is released is a warning
+    /// result with its own rule, and a leak inside a helper an error.
+    func testAuditDriverSARIFOfTheNewerDriverShapes() throws {
+        let folders = ["drivers/reset-after-unlock", "drivers/helper-leak"].map { Repository.path("Tests/Fixtures/import/" + $0) }
+        let result = runCLI(["audit-driver"] + folders + ["--spec", spec, "--format", "sarif"])
+        XCTAssertEqual(result.status, .failure)
+        assertValid(result.out, schema: "sarif-2.1.0.schema.json")
+        let document = try JSONNode.parse(result.out)
+        guard case .array(let runs)? = document["runs"], case .array(let results)? = runs.first?["results"] else { return XCTFail(result.out) }
+        XCTAssertEqual(results.map { $0["ruleId"] }, [.string("reset-outside-lock"), .string("refusal-side-effect"), .string("session-leak")])
+        XCTAssertEqual(results.map { $0["level"] }, [.string("warning"), .string("warning"), .string("error")])
+    }
+
     /// import-c on a vfio_main.c without the guard: every hanging request
     /// is an error result at the skip loop.
     func testImportCSARIFPlacesHangsAtTheLoop() throws {

@@ -214,11 +214,21 @@ public struct DriverAudit: Sendable {
                     "\(arcs): \(release)() ends the \(session) session\(cause); on that failure the device stays in \(arcs.contains(",") ? "the state it was leaving" : from) with its session gone"
                 }
             }
-            if let leak = branch.leaks, defects.contains(.leaksSession(branch.arc)) {
+            for leak in branch.leaks where defects.contains(.leaksSession(branch.arc)) {
                 let create = leak.create.name ?? "a call"
-                add("session-leak", .error, leak.failure, branch.arc, related: [.init(leak.create.location, "the session is created here")],
+                let failing = leak.within.map { "\($0)() fails" } ?? "the step fails"
+                let partly = leak.partial.isEmpty ? "without releasing it" : "and releases only part of its references"
+                var related: [Diagnostic.Note] = [.init(leak.create.location, leak.taken > 1
+                    ? "the session is created here, with \(leak.taken) references" : "the session is created here")]
+                for release in leak.partial {
+                    let name = release.call.name ?? "the release"
+                    related.append(.init(release.call.location, release.balancesGetFile
+                        ? "\(name)() here drops only the reference get_file() took"
+                        : "\(name)() here drops \(release.dropped) of the \(release.before) references"))
+                }
+                add("session-leak", .error, leak.failure, branch.arc, related: related,
                     trace: traces[.leaksSession(branch.arc)] ?? []) { arcs in
-                    "\(arcs): the step fails here after \(create)() created its session, without releasing it"
+                    "\(arcs): \(failing) here after \(create)() created its session, \(partly): the file keeps a reference after the failure"
                 }
             }
             if defects.contains(.alwaysFails(branch.arc)) {
@@ -270,6 +280,29 @@ public struct DriverAudit: Sendable {
                 findings.append(Finding(kind: "reset-keeps-session", severity: .error, location: reset.entryLocation,
                     message: "with \(model.describe(set)), \(reset.entry)() records \(model.states[model.resetState].name) but ends no session",
                     trace: traces[.resetKeepsSession(set)] ?? []))
+            }
+        }
+        // set_state acting on the device when the core refuses a request.
+        if let setState = driver.entry.setState {
+            for call in driver.refused.calls {
+                findings.append(Finding(kind: "refusal-side-effect", severity: .warning, location: call.location,
+                    message: "\(setState.name)() calls \(call.name)() when vfio_mig_get_next_state() refuses the request: a request the kernel refuses must leave the device as it was, and the recorded state does not change"))
+            }
+        }
+        // A reset that touches the state after letting the state mutex go.
+        var unlocked: [SourceLocation] = []
+        for set in audited {
+            for reset in driver.resets[set] ?? [] {
+                guard let outside = reset.outsideLock, !unlocked.contains(outside.location) else { continue }
+                unlocked.append(outside.location)
+                let state = model.states[model.resetState].name
+                let effects = [outside.recordsState ? "records \(state)" : nil, outside.endsSession ? "ends a session" : nil].compactMap { $0 }
+                    .joined(separator: " and ")
+                let what = outside.callee.map { "calls \($0)(), which \(effects)," } ?? effects
+                let through = outside.unlockedThrough.map { " (in \($0)())" } ?? ""
+                findings.append(Finding(kind: "reset-outside-lock", severity: .warning, location: outside.location,
+                    message: "\(reset.entry)() \(what) here after the state mutex was released\(through): a migration step running on another thread in between has the recorded state and its session changed under it",
+                    related: [.init(outside.unlock, "the state mutex is released here")]))
             }
         }
         if driver.entry.resets.isEmpty, driver.entry.setState != nil {

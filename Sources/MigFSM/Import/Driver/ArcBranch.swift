@@ -26,8 +26,9 @@ public struct ArcBranch: Sendable {
     public var unseen: [CallRecord] = []
     /// A path that ends the session and then fails: the release, and where it fails.
     public var endsSessionEarly: (release: CallRecord, failure: SourceLocation, command: CallRecord?)?
-    /// A path that fails after creating its session and does not release it.
-    public var leaks: (create: CallRecord, failure: SourceLocation)?
+    /// Failures that keep a session's file the branch, or a driver
+    /// function it calls, created: one per place that fails.
+    public var leaks: [SessionReferences.Leak] = []
 
     /// Some path fails / every path fails.
     public var canFail: Bool { paths.contains { $0.outcomes.contains(.error) } }
@@ -62,12 +63,14 @@ public struct StepFunctionReader {
     public let entry: DriverEntryPoints
     public let names: CNames
     public var summaries: CalleeSummaries
+    public var references: SessionReferences
 
     public init(code: DriverCode, entry: DriverEntryPoints, names: CNames) {
         self.code = code
         self.entry = entry
         self.names = names
         summaries = CalleeSummaries(code: code)
+        references = SessionReferences(code: code, names: names, stateField: entry.roles.stateField)
     }
 
     /// What the reader found: the arcs handled, and what it could not follow.
@@ -127,7 +130,6 @@ public struct StepFunctionReader {
             var createSeen: (record: CallRecord, index: Int)?
             var commandAfterRelease: CallRecord?
             var laterCommand = false
-            var releasedAfterCreate = false
             for (index, call) in path.calls.enumerated() where call.depth == 0 {
                 guard let name = call.name else {
                     if succeeded { branch.successCallsUnseen = true }
@@ -136,7 +138,6 @@ public struct StepFunctionReader {
                 let summary = summaries.summary(name)
                 if summary.releasesSession {
                     if releaseSeen == nil { releaseSeen = call }
-                    if createSeen != nil { releasedAfterCreate = true }
                     if succeeded { branch.releasesOnSuccess = true }
                 } else if releaseSeen != nil, call.used, commandAfterRelease == nil,
                           summary.returns == .integer || summary.returns == .pointer || summary.origin == .unknown {
@@ -164,10 +165,24 @@ public struct StepFunctionReader {
                let failure = path.returnLocation {
                 branch.endsSessionEarly = (release, failure, commandAfterRelease)
             }
-            if failed, let create = createSeen, laterCommand {
-                branch.failsAfterSession = true
-                if !releasedAfterCreate, branch.leaks == nil, let failure = path.returnLocation {
-                    branch.leaks = (create.record, failure)
+            if failed, createSeen != nil, laterCommand { branch.failsAfterSession = true }
+            // A failure that keeps a file the branch, or a driver function
+            // it calls, created.
+            if failed, let failure = path.returnLocation {
+                var found: SessionReferences.Leak?
+                if let count = references.count(path), count.held > 0 {
+                    found = SessionReferences.Leak(create: count.create, failure: failure, within: nil, taken: count.taken, partial: count.partial)
+                } else {
+                    for (index, call) in path.calls.enumerated() where call.depth == 0 && !path.succeededCalls.contains(index) {
+                        if let inside = references.leak(inside: call) {
+                            found = inside
+                            break
+                        }
+                    }
+                }
+                if let found, !branch.leaks.contains(where: { $0.failure == found.failure }) {
+                    branch.failsAfterSession = true
+                    branch.leaks.append(found)
                 }
             }
         }

@@ -187,6 +187,15 @@ public struct CPathWalker {
                     var no = state
                     yes.decisions.append(Decision(spelling: condition.spelling, taken: true, location: location(keyword)))
                     no.decisions.append(Decision(spelling: condition.spelling, taken: false, location: location(keyword)))
+                    if let (index, failsWhenTrue) = testedCall(condition.ungrouped, state) {
+                        if failsWhenTrue {
+                            yes.failedCalls.insert(index)
+                            no.succeededCalls.insert(index)
+                        } else {
+                            yes.succeededCalls.insert(index)
+                            no.failedCalls.insert(index)
+                        }
+                    }
                     outcomes = [(true, yes), (false, no)]
                     value = nil
                 }
@@ -244,6 +253,62 @@ public struct CPathWalker {
                 state.status = .stopped("cannot read the statement at \(location(token).description): \(reason)")
                 return [state]
             }
+        }
+
+        /// The call whose result `condition` tests, and whether the condition
+        /// holding means that call failed: `IS_ERR(migf)`, `!lm_file` and
+        /// `ret` (an `int` result) hold on failure; `migf` (a pointer) and
+        /// `!ret` hold on success.
+        func testedCall(_ condition: CExpression, _ state: PathState) -> (Int, Bool)? {
+            switch condition {
+            case .call(_, let arguments, _):
+                guard let name = condition.calleeName, let first = arguments.first else { return nil }
+                switch name {
+                case "likely", "unlikely": return testedCall(first.ungrouped, state)
+                case "IS_ERR", "IS_ERR_OR_NULL": return resultIndex(first, state).map { ($0, true) }
+                default: return nil
+                }
+            case .unary(let op, let operand) where op.text == "!":
+                return testedCall(operand.ungrouped, state).map { ($0.0, !$0.1) }
+            case .binary(let op, let left, let right) where op.text == "==" || op.text == "!=":
+                guard case .identifier(let null) = right.ungrouped, null.text == "NULL" || null.text == "0",
+                      let (index, failsWhenTrue) = testedCall(left.ungrouped, state) else { return nil }
+                // `x == NULL` is `!x`.
+                return op.text == "==" ? (index, !failsWhenTrue) : (index, failsWhenTrue)
+            default:
+                guard let index = resultIndex(condition, state), index < state.calls.count,
+                      let name = state.calls[index].name else { return nil }
+                switch walker.code.returns(name) {
+                case .pointer: return (index, false)
+                case .integer: return (index, true)
+                default: return nil
+                }
+            }
+        }
+
+        /// The call whose result a variable or field holds, read without side effects.
+        func resultIndex(_ expression: CExpression, _ state: PathState) -> Int? {
+            let value: AbstractValue?
+            switch expression.withoutCasts {
+            case .identifier(let token): value = state.locals[token.text]
+            case .member(_, let name, _): value = state.members[name.text]
+            default: value = nil
+            }
+            if case .result(let index) = value { return index }
+            return nil
+        }
+
+        /// The field an argument names: `state_mutex` of `&dev->state_mutex`.
+        static func field(_ expression: CExpression?) -> String? {
+            var node = expression
+            while let current = node {
+                switch current {
+                case .member(_, let name, _): return name.text
+                case .unary(_, let operand), .cast(_, let operand, _), .group(let operand, _): node = operand
+                default: return nil
+                }
+            }
+            return nil
         }
 
         /// What a returned value means to the caller.
@@ -644,7 +709,7 @@ public struct CPathWalker {
                     state.use(result)
                     state.members[name.text] = result
                     if name.text == walker.roles.stateField {
-                        state.stateWrites.append((result, location(name)))
+                        state.stateWrites.append((result, location(name), state.calls.count, walker.depth))
                     }
                     state.memberWrites.append((name.text, result, location(name)))
                 default:
@@ -662,6 +727,7 @@ public struct CPathWalker {
             let name = expression.calleeName
             var values: [AbstractValue] = []
             var argumentReadsState = false
+            let firstInner = state.calls.count
             if name == nil { _ = evaluate(callee, &state, readsState: &readsState) }
             for argument in arguments {
                 values.append(evaluate(argument, &state, readsState: &argumentReadsState))
@@ -687,6 +753,18 @@ public struct CPathWalker {
                     let always = ["BUG", "dev_WARN"].contains(name) || (values.first?.truth == true)
                     if always, state.warned == nil { state.warned = here }
                     return values.first ?? .unknown
+                case .logs:
+                    // What is only logged decides nothing: calls made for a
+                    // message's arguments (`vfio_dev_state_str(cur)`) are no
+                    // commands of the step.
+                    for index in firstInner..<state.calls.count { state.calls[index].used = false }
+                    for value in values {
+                        if case .result(let index) = value, index >= firstInner { continue }
+                        state.use(value)
+                    }
+                    state.calls.append(CallRecord(name: name, location: here, statement: false, discardedExplicitly: false,
+                                                  assigned: false, used: false, depth: walker.depth, arguments: values))
+                    return .result(state.calls.count - 1)
                 default:
                     break
                 }
@@ -716,7 +794,8 @@ public struct CPathWalker {
             }
             values.forEach { state.use($0) }
             state.calls.append(CallRecord(name: name, location: here, statement: false, discardedExplicitly: false,
-                                          assigned: false, used: false, depth: walker.depth))
+                                          assigned: false, used: false, depth: walker.depth,
+                                          arguments: values, target: Self.field(arguments.first)))
             return .result(state.calls.count - 1)
         }
     }

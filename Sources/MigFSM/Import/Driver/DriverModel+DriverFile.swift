@@ -50,7 +50,8 @@ extension DriverModel {
                         comment = "\(early.release.name ?? "the release")() at \(early.release.location.description) before the failure at \(early.failure.description)"
                     }
                 case .leaksSessionOnFailure:
-                    if let leak = branch.leaks { comment = "the session of \(leak.create.name ?? "a call")() is not released at \(leak.failure.description)" }
+                    comment = branch.leaks.map { "the session of \($0.create.name ?? "a call")() is not released at \($0.failure.description)" }
+                        .joined(separator: "; ")
                 case .alwaysFails:
                     comment = "every path returns an error"
                 default:

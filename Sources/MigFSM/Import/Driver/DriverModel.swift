@@ -18,6 +18,8 @@ public struct DriverModel: Sendable {
     public var resets: [FeatureSet: [ResetBehaviour]]
     /// Whether a reset that finds the state mutex held is applied at unlock.
     public var deferredReset: Bool
+    /// What `set_state` calls when the kernel's lookup refuses a request.
+    public var refused = RefusedRequest(calls: [])
     /// What could not be read, as located notes.
     public var notes: [Diagnostic]
 
@@ -85,9 +87,11 @@ public struct DriverModel: Sendable {
             let stem = String((file.split(separator: "/").last ?? Substring(file)).split(separator: ".").first ?? "")
             var name = code.isFolder && !several ? folderName : stem
             if name == "main" || name.isEmpty { name = folderName.isEmpty || folderName == "." ? "driver" : folderName }
-            return DriverModel(name: Self.driverName(name), code: code, entry: entry, branches: result.branches,
-                               configurations: configurations, resets: resets, deferredReset: deferred,
-                               notes: entry.notes + result.notes + flagNotes, names: names)
+            var driver = DriverModel(name: Self.driverName(name), code: code, entry: entry, branches: result.branches,
+                                     configurations: configurations, resets: resets, deferredReset: deferred,
+                                     notes: entry.notes + result.notes + flagNotes, names: names)
+            driver.refused = RefusedRequest.read(entry.setState, code: code)
+            return driver
         }
     }
 
@@ -116,7 +120,7 @@ public struct DriverModel: Sendable {
             }
             if !branch.dropped.isEmpty || !branch.swallowed.isEmpty { found.append(.swallows(arc)) }
             if branch.endsSessionEarly != nil { found.append(.endsSessionEarly(arc)) }
-            if branch.leaks != nil { found.append(.leaksSession(arc)) }
+            if !branch.leaks.isEmpty { found.append(.leaksSession(arc)) }
             guard required.contains(arc) else { continue }
             if model.endsSession(arc), model.states[arc.from].session != nil, !branch.releasesOnSuccess, !branch.successCallsUnseen {
                 found.append(.keepsSession(arc))

@@ -45,6 +45,11 @@ public struct CallRecord: Hashable, Sendable {
     public var used: Bool
     /// Calls of a function inlined into the path (reset paths): nested one level deeper.
     public var depth: Int
+    /// The values of the arguments, as the walker knew them at the call.
+    public var arguments: [AbstractValue] = []
+    /// The field the first argument names (`state_mutex` of
+    /// `mutex_unlock(&dev->state_mutex)`), when it names one.
+    public var target: String?
 }
 
 /// A condition of the state variables that a path took
@@ -96,8 +101,10 @@ public struct PathState: Sendable {
     /// An unconditional warning (`WARN_ON(true)`) was hit: the step's default.
     public var warned: SourceLocation?
     public var decisions: [Decision] = []
-    /// Writes of the recorded state's field, in order.
-    public var stateWrites: [(value: AbstractValue, location: SourceLocation)] = []
+    /// Writes of the recorded state's field, in order, each with the number
+    /// of calls the path had made before it (`calls[..<callsBefore]`) and
+    /// how deep in inlined functions it is.
+    public var stateWrites: [(value: AbstractValue, location: SourceLocation, callsBefore: Int, depth: Int)] = []
     /// Member fields set to a known value (`deferred_reset = true`), with where.
     public var memberWrites: [(field: String, value: AbstractValue, location: SourceLocation)] = []
     public var status: Status = .running
@@ -105,6 +112,10 @@ public struct PathState: Sendable {
     public var outcomes: [ReturnOutcome] = []
     public var returnValue: AbstractValue?
     public var returnLocation: SourceLocation?
+    /// Calls whose result the path tested as a failure (`IS_ERR(migf)`,
+    /// `!lm_file` taken) / as a success (the other side), by index.
+    public var failedCalls: Set<Int> = []
+    public var succeededCalls: Set<Int> = []
 
     public init() {}
 

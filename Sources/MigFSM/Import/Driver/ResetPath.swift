@@ -28,6 +28,25 @@ public struct ResetBehaviour: Hashable, Sendable {
     /// or statements, a statement it cannot read): then a reset that seems
     /// not to restore is not reported, only noted.
     public var incomplete: Bool
+    /// A path that records the reset state, or ends a session, after it
+    /// released the state mutex (xe's `reset_done` resets again once
+    /// `xe_vfio_pci_state_mutex_unlock()` has returned).
+    public var outsideLock: OutsideLock?
+
+    /// Where a reset touches the migration state without the state mutex.
+    public struct OutsideLock: Hashable, Sendable {
+        /// The statement of the reset handler that does it.
+        public var location: SourceLocation
+        /// The function that statement calls, when the write is inside it.
+        public var callee: String?
+        /// Whether it records the reset state / ends a session.
+        public var recordsState: Bool
+        public var endsSession: Bool
+        /// The `mutex_unlock()` that released the state mutex before it, and
+        /// the reset handler's call that reached it.
+        public var unlock: SourceLocation
+        public var unlockedThrough: String?
+    }
 
     public var restores: Bool { restoresState && endsSessions }
 
@@ -48,7 +67,12 @@ public struct ResetBehaviour: Hashable, Sendable {
         var skipped: PathState?
         var incomplete = walk.truncated
         let deferredFields = deferredFlags(entries.deferredReset, code: code)
+        let mutex = stateMutex(entries, code: code)
+        var outsideLock: OutsideLock?
         for path in walk.paths {
+            if outsideLock == nil, let mutex {
+                outsideLock = Self.outsideLock(path, mutex: mutex, resetValue: resetValue, summaries: &summaries)
+            }
             if case .stopped = path.status { incomplete = true }
             let restored = path.stateWrites.contains { $0.value == .known(resetValue) }
             let releases = path.calls.contains { call in
@@ -69,7 +93,90 @@ public struct ResetBehaviour: Hashable, Sendable {
         return ResetBehaviour(entry: entry.name, entryLocation: entry.location, restoresState: restoresState,
                               endsSessions: endsSessions, deferredTo: deferred,
                               skippedAt: restoresState ? nil : skipped?.returnLocation ?? entry.location,
-                              skippedBecause: restoresState ? [] : skipped?.decisions ?? [], incomplete: incomplete || walker.budget.remaining < 0)
+                              skippedBecause: restoresState ? [] : skipped?.decisions ?? [], incomplete: incomplete || walker.budget.remaining < 0,
+                              outsideLock: outsideLock)
+    }
+
+    /// The field of the mutex `set_state` takes: its first `mutex_lock()`,
+    /// or the first one of a driver function it calls
+    /// (`xe_vfio_pci_state_mutex_lock()`).
+    static func stateMutex(_ entries: DriverEntryPoints, code: DriverCode) -> String? {
+        guard let setState = entries.setState, let body = code.file(setState.located).body(of: setState.located.function) else { return nil }
+        func firstLock(_ body: CStatement) -> String? {
+            for call in CalleeSummaries.calls(in: body) where call.name.hasPrefix("mutex_lock") {
+                return lockField(call.token, in: body)
+            }
+            return nil
+        }
+        if let field = firstLock(body) { return field }
+        for call in CalleeSummaries.calls(in: body) {
+            guard let located = code.definition(call.name), let inner = code.file(located).body(of: located.function) else { continue }
+            if let field = firstLock(inner) { return field }
+        }
+        return nil
+    }
+
+    /// The field named by the first argument of the call at `token`.
+    static func lockField(_ token: CToken, in body: CStatement) -> String? {
+        var found: String?
+        body.forEach { statement in
+            guard found == nil else { return }
+            for expression in statement.expressions {
+                _ = expression.contains { node in
+                    guard case .call(_, let arguments, _) = node, node.firstToken == token else { return false }
+                    found = CPathWalker.Context.field(arguments.first)
+                    return true
+                }
+            }
+        }
+        return found
+    }
+
+    /// The first statement of the reset handler that records the reset
+    /// state or ends a session after a `mutex_unlock()` of `mutex`, with no
+    /// lock taken again in between (a statement that calls a function doing
+    /// both is one place, both said).
+    static func outsideLock(_ path: PathState, mutex: String, resetValue: UInt64,
+                            summaries: inout CalleeSummaries) -> OutsideLock? {
+        // The handler's own statement an event at `index` belongs to.
+        func statement(_ index: Int, depth: Int) -> (location: SourceLocation, callee: String?)? {
+            guard depth > 0 else { return nil }
+            guard let outer = path.calls[..<min(index, path.calls.count)].lastIndex(where: { $0.depth == 0 }) else { return nil }
+            return (path.calls[outer].location, path.calls[outer].name)
+        }
+        var released: Int?
+        var found: OutsideLock?
+        var writes = path.stateWrites.filter { $0.value == .known(resetValue) }[...]
+        func record(_ place: (location: SourceLocation, callee: String?), state: Bool, unlock: Int) {
+            if found == nil {
+                let through = path.calls[unlock].depth > 0 ? statement(unlock + 1, depth: path.calls[unlock].depth)?.callee : nil
+                found = OutsideLock(location: place.location, callee: place.callee, recordsState: false, endsSession: false,
+                                    unlock: path.calls[unlock].location, unlockedThrough: through)
+            }
+            guard found?.location == place.location else { return }
+            if state { found?.recordsState = true } else { found?.endsSession = true }
+        }
+        for index in 0...path.calls.count {
+            while let write = writes.first, write.callsBefore <= index {
+                writes.removeFirst()
+                if let released {
+                    record(statement(write.callsBefore, depth: write.depth) ?? (write.location, nil), state: true, unlock: released)
+                }
+            }
+            guard index < path.calls.count, let name = path.calls[index].name else { continue }
+            let call = path.calls[index]
+            if call.target == mutex, name.hasPrefix("mutex_lock") || name == "mutex_trylock" {
+                if found != nil { break }
+                released = nil
+            } else if call.target == mutex, name == "mutex_unlock" {
+                if found != nil { break }
+                released = index
+            } else if let released, summaries.summary(name).releasesSession {
+                let own = KernelAPI.role(name) == nil ? name : nil
+                record(statement(index + 1, depth: call.depth) ?? (call.location, own), state: false, unlock: released)
+            }
+        }
+        return found
     }
 
     /// The fields the deferred-reset helper tests (`deferred_reset`).

@@ -8,10 +8,10 @@
  *     STOP_COPY -> STOP:  xe_vfio_pci_put_file(); xe_sriov_vfio_stop_copy_exit()
  *     RESUMING -> STOP:   xe_vfio_pci_put_file(); xe_sriov_vfio_resume_data_exit()
  *
- * If the exit command then fails, the step fails, the driver still records
- * STOP_COPY (or RESUMING), and the session the user reads or writes is
- * already gone. Flags STOP_COPY | P2P; RUNNING_P2P and STOP are the same
- * device state, as in xe. Everything else here is correct.
+ * If the exit command then fails, the driver still records STOP_COPY (or
+ * RESUMING) with its session gone. When the enter command fails, the
+ * fput() only balances get_file(): the reference stored in gpu->migf
+ * stays. Flags STOP_COPY | P2P, STOP and RUNNING_P2P alike, as in xe.
  */
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
