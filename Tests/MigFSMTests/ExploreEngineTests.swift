@@ -83,8 +83,8 @@ final class ExploreEngineTests: XCTestCase {
             XCTAssertEqual(signature(first), signature(explorer.run(options: two)), "limit \(limit)")
         }
         // A limit the space fits is no limit.
-        let whole = try explorer(2).run(options: SearchOptions(maxStates: 210))
-        XCTAssertEqual(whole.states, 210)
+        let whole = try explorer(2).run(options: SearchOptions(maxStates: 528))
+        XCTAssertEqual(whole.states, 528)
         XCTAssertFalse(whole.incomplete)
     }
 
@@ -92,25 +92,26 @@ final class ExploreEngineTests: XCTestCase {
     /// same counts as `explore` prints per feature set.
     func testOneDeviceIsSingleDeviceExploration() throws {
         for (set, states, transitions) in [
-            (model.set("STOP_COPY"), 13, 484), (model.set("STOP_COPY", "P2P"), 16, 752),
-            (model.set("STOP_COPY", "PRE_COPY"), 15, 662), (all, 20, 1260),
+            (model.set("STOP_COPY"), 21, 751), (model.set("STOP_COPY", "P2P"), 24, 1050),
+            (model.set("STOP_COPY", "PRE_COPY"), 25, 1044), (all, 32, 1860),
         ] {
             let run = try explorer(1, features: [set]).run()
             XCTAssertEqual([run.states, run.transitions], [states, transitions], model.describe(set))
         }
     }
 
-    /// Four devices without symmetry: the space SPIN stores, 20^4 states,
-    /// every one of the 63 outcomes a device has per state on each device.
+    /// Four devices without symmetry: the space SPIN stores, 32^4 states,
+    /// every one of a device's 1,860 outcomes (over its 32 states) on each
+    /// device.
     func testFourDevicesWithoutSymmetryAreTheProductSpace() throws {
         let run = try explorer(4, symmetry: false).run()
-        XCTAssertEqual(run.states, 160_000)
-        XCTAssertEqual(run.transitions, 160_000 * 4 * 1260 / 20)
-        XCTAssertEqual(run.depth, 8)
+        XCTAssertEqual(run.states, 1_048_576)
+        XCTAssertEqual(run.transitions, 1_048_576 * 4 * 1860 / 32)
+        XCTAssertEqual(run.depth, 12)
         XCTAssertEqual(run.violations, 0)
-        // Looked up: only distinct successors one level further, 992,000
-        // for 40.3 M transitions.
-        XCTAssertEqual(run.statistics.lookups, 992_000)
+        // Looked up: only distinct successors one level further, 5.4 M
+        // for 244 M transitions.
+        XCTAssertEqual(run.statistics.lookups, 5_373_952)
     }
 
     /// The policies in QEMU's order: the counts of the search this engine
@@ -132,7 +133,7 @@ final class ExploreEngineTests: XCTestCase {
     /// and a parent and an edge: under 64 bytes per state, frontiers included.
     func testBytesPerState() throws {
         let run = try explorer(3, symmetry: false).run()
-        XCTAssertEqual(run.states, 8000)
+        XCTAssertEqual(run.states, 32_768)
         let perState = Double(run.statistics.peakBytes) / Double(run.states)
         XCTAssertGreaterThan(perState, 8 + 8)
         XCTAssertLessThan(perState, 64)
@@ -189,6 +190,7 @@ final class ExploreEngineTests: XCTestCase {
         var driver = DriverDescription.standard(featureSets: model.validFeatureSets)
         driver.faultsOfAllArcs = []
         driver.resetWhileLocked = false
+        driver.resetMayFail = false
         let wide = try explorer(8, policy: policy("qemu-destination"), driver: driver, symmetry: false)
         XCTAssertEqual(OrderedPolicySearch.plan(wide)?.words, 2)
         let run = wide.run()

@@ -12,6 +12,7 @@ final class MultiExploreTests: XCTestCase {
         var driver = DriverDescription.standard(featureSets: model.validFeatureSets)
         driver.faultsOfAllArcs = []
         driver.resetWhileLocked = false
+        driver.resetMayFail = false
         driver.name = "no-faults"
         return driver
     }
@@ -65,8 +66,8 @@ final class MultiExploreTests: XCTestCase {
     }
 
     func testSymmetryReductionCountsMultisets() throws {
-        // 20 device states each: 20^N ordered, C(20 + N - 1, N) multisets.
-        for (count, reduced, full) in [(1, 20, 20), (2, 210, 400), (3, 1540, 8000)] {
+        // 32 device states each: 32^N ordered, C(32 + N - 1, N) multisets.
+        for (count, reduced, full) in [(1, 32, 32), (2, 528, 1024), (3, 5984, 32768)] {
             XCTAssertEqual(try explorer(count).run().states, reduced, "N = \(count) reduced")
             XCTAssertEqual(try explorer(count, symmetry: false).run().states, full, "N = \(count) unreduced")
         }
@@ -238,15 +239,15 @@ final class MultiExploreTests: XCTestCase {
         XCTAssertFalse(free.out.contains("\"belief\""))
     }
 
-    /// The output does not depend on the number of threads (4 devices
+    /// The output does not depend on the number of threads (3 devices
     /// without symmetry have levels large enough for two).
     func testOutputIsTheSameOnOneThreadAndTwo() {
         let spec = Repository.path("Specs/vfio-v2.fsm")
-        let one = runCLI("explore", spec, "--devices", "4", "--no-symmetry", "--threads", "1", "--stats")
-        let two = runCLI("explore", spec, "--devices", "4", "--no-symmetry", "--threads", "2", "--stats")
+        let one = runCLI("explore", spec, "--devices", "3", "--no-symmetry", "--threads", "1", "--stats")
+        let two = runCLI("explore", spec, "--devices", "3", "--no-symmetry", "--threads", "2", "--stats")
         XCTAssertEqual(one.status, .success)
         XCTAssertEqual(one.out, two.out)
-        XCTAssertTrue(one.out.contains("160000 states (symmetry reduction off), 40320000 transitions, depth 8"), one.out)
+        XCTAssertTrue(one.out.contains("32768 states (symmetry reduction off), 5713920 transitions, depth 9"), one.out)
         XCTAssertTrue(one.err.contains(", 1 thread, "), one.err)
         XCTAssertTrue(two.err.contains(", 2 threads, "), two.err)
         XCTAssertEqual(runCLI("explore", spec, "--devices", "2", "--threads", "0").status, .usage)

@@ -2,8 +2,8 @@
 /// every device state reachable from a freshly opened device by any user
 /// action and injected fault, numbered from 0 (the opened device), and for
 /// each state and action slot every outcome in `DriverMachine`'s fixed
-/// branch order (the next state, whether the user saw success, whether
-/// data was written, the single-device properties broken).
+/// branch order (the next state, what a policy tells apart of it, the
+/// single-device properties broken).
 ///
 /// Devices never touch each other's state, so a search over any number of
 /// devices, under a free user or a policy, runs on these tables: a global
@@ -11,8 +11,8 @@
 /// packed key. For that the table also keeps, per state, the distinct
 /// successors over all actions one level further from the opened device
 /// (what a free user reaches anew) and, per state
-/// and slot, the distinct (next state, success, write) outcomes (what a
-/// policy tells apart), each with the slot and ordinal of the first
+/// and slot, the distinct (next state, flags) outcomes (what a policy
+/// tells apart), each with the slot and ordinal of the first
 /// outcome that produces it, plus the union of the properties broken and
 /// the number of outcomes. Nothing here depends on what the device model
 /// contains: a richer `DriverMachine` gives a bigger table.
@@ -20,8 +20,11 @@ public struct DeviceTable: Sendable {
     public let machine: DriverMachine
     /// Local state ID -> device; 0 is the freshly opened device.
     public let states: [DeviceState]
-    /// Action slots: `DriverMachine.allActions`.
+    /// Action slots: `DriverMachine.allActions`; the first `freeSlots` are
+    /// a free user's, the rest a policy's steps (reads to the end, whole
+    /// streams), made of free actions.
     public let actions: [UserAction]
+    public let freeSlots: Int
     /// Outcomes of (state, slot) are `first[s * actions.count + a] ..< first[... + 1]`.
     public let first: [Int32]
     /// Per outcome: the next local state, or -1 when the request never returns.
@@ -29,11 +32,8 @@ public struct DeviceTable: Sendable {
     /// Per outcome: the single-device properties broken, as bits of
     /// `ExploreProperty.allCases` indices.
     public let broken: [UInt32]
-    /// Per outcome: whether the user saw success (a request) or a live
-    /// session (an FD access).
-    public let succeeded: [Bool]
-    /// Per outcome: whether data was written into a live resuming session.
-    public let wrote: [Bool]
+    /// Per outcome: what a policy tells apart besides the next state.
+    public let flags: [OutcomeFlags]
     /// Per local state: its hardware state may initiate P2P DMA; is frozen;
     /// is frozen once data was written.
     public let initiator: [Bool]
@@ -42,28 +42,27 @@ public struct DeviceTable: Sendable {
     /// Bits a local state ID takes.
     public let idBits: Int
 
-    /// Per local state: the fewest actions from the opened device.
+    /// Per local state: the fewest free actions from the opened device.
     public let level: [Int32]
     /// Per local state `s`: its distinct successors one level further from
-    /// the opened device, in the order of their first outcome, as
-    /// `forwardNext[r]` with the local edge (slot and ordinal) of that
-    /// outcome, `r` in `forwardStart[s] ..< forwardStart[s + 1]`. Under a
-    /// free user the devices are independent, so a state of several devices
-    /// is as many actions from the start as its devices' levels add up to:
-    /// a successor that moves no device further is already stored, and only
-    /// these need a lookup.
+    /// the opened device by free actions, in the order of their first
+    /// outcome, as `forwardNext[r]` with the local edge (slot and ordinal)
+    /// of that outcome, `r` in `forwardStart[s] ..< forwardStart[s + 1]`.
+    /// Under a free user the devices are independent, so a state of several
+    /// devices is as many actions from the start as its devices' levels add
+    /// up to: a successor that moves no device further is already stored,
+    /// and only these need a lookup.
     let forwardStart: [Int32]
     let forwardNext: [Int32]
     let forwardEdge: [LocalEdge]
-    /// Per local state: outcomes over all slots, and the properties they break.
+    /// Per local state: outcomes over the free slots, and the properties they break.
     let outcomeCount: [Int32]
     let brokenByState: [UInt32]
-    /// Per (state, slot): the distinct (next, success, write) outcomes in
+    /// Per (state, slot): the distinct (next, flags) outcomes in
     /// first-occurrence order, and the properties the slot's outcomes break.
     let groupStart: [Int32]
     let groupNext: [Int32]
-    let groupSucceeded: [Bool]
-    let groupWrote: [Bool]
+    let groupFlags: [OutcomeFlags]
     let groupOrdinal: [UInt32]
     let brokenBySlot: [UInt32]
 
@@ -72,6 +71,10 @@ public struct DeviceTable: Sendable {
     public var resetSlot: Int { readSlot + 1 }
     public var closeSlot: Int { readSlot + 2 }
     public var accessSlot: Int { readSlot + 3 }
+    public var writeInvalidSlot: Int { readSlot + 4 }
+    public var reopenSlot: Int { readSlot + 5 }
+    public var readToEndSlot: Int { readSlot + 6 }
+    public var writeStreamSlot: Int { readSlot + 7 }
 
     /// `nil` when the device's states or outcomes do not fit the search's
     /// edge encoding (more than 2^20 outcomes of one action, more than 254
@@ -81,16 +84,16 @@ public struct DeviceTable: Sendable {
         let model = machine.model
         let actions = machine.allActions
         self.actions = actions
+        let freeSlots = actions.firstIndex { !$0.isFree } ?? actions.count
+        self.freeSlots = freeSlots
         guard actions.count < LocalEdge.skipSlot else { return nil }
         var idOf: [DeviceState: Int32] = [:]
         var states: [DeviceState] = [.opened(model)]
-        var level: [Int32] = [0]
         idOf[states[0]] = 0
         var first: [Int32] = []
         var next: [Int32] = []
         var broken: [UInt32] = []
-        var succeeded: [Bool] = []
-        var wrote: [Bool] = []
+        var flags: [OutcomeFlags] = []
         var propertyBit: [ExploreProperty: UInt32] = [:]
         for (index, property) in ExploreProperty.allCases.enumerated() { propertyBit[property] = 1 << UInt32(index) }
         var head = 0
@@ -101,23 +104,17 @@ public struct DeviceTable: Sendable {
             let available = machine.actions(for: device)
             for action in actions {
                 first.append(Int32(next.count))
-                guard available.contains(action) else { continue }
+                if action.isFree {
+                    guard available.contains(action) else { continue }
+                } else {
+                    guard machine.policyActionAvailable(action, on: device) else { continue }
+                }
                 let start = next.count
                 machine.branches(of: device, action: action, record: false) { branch in
                     var bits: UInt32 = 0
                     for violation in branch.violations { bits |= propertyBit[violation.property] ?? 0 }
                     broken.append(bits)
-                    var ok = false
-                    var wroteNow = false
-                    switch branch.result {
-                    case .success: ok = true
-                    case .access(let kind, let live):
-                        ok = live
-                        wroteNow = live && kind == .resuming
-                    default: break
-                    }
-                    succeeded.append(ok)
-                    wrote.append(wroteNow)
+                    flags.append(branch.flags)
                     guard let after = branch.after else {
                         next.append(-1)
                         return
@@ -128,7 +125,6 @@ public struct DeviceTable: Sendable {
                         let id = Int32(truncatingIfNeeded: states.count)
                         idOf[after] = id
                         states.append(after)
-                        level.append(level[head - 1] + 1)
                         next.append(id)
                     }
                 }
@@ -138,19 +134,37 @@ public struct DeviceTable: Sendable {
         guard fits else { return nil }
         first.append(Int32(next.count))
         self.states = states
-        self.level = level
         self.first = first
         self.next = next
         self.broken = broken
-        self.succeeded = succeeded
-        self.wrote = wrote
+        self.flags = flags
         let initiators = Set(model.p2pInitiators)
-        initiator = states.map { initiators.contains($0.hardware) }
+        initiator = states.map { initiators.contains($0.hardware) && !$0.disabled }
         frozen = states.map { device in model.frozen.contains { $0.state == device.hardware && !$0.afterWrite } }
         frozenAfterWrite = states.map { device in model.frozen.contains { $0.state == device.hardware && $0.afterWrite } }
         idBits = bitsFor(states.count)
 
+        // Levels by free actions only: what a free user needs.
         let slots = actions.count
+        let unreached = Int32.max / 2
+        var level = [Int32](repeating: unreached, count: states.count)
+        level[0] = 0
+        var queue = [0]
+        var cursor = 0
+        while cursor < queue.count {
+            let state = queue[cursor]
+            cursor += 1
+            let low = Int(first[state * slots]), high = Int(first[state * slots + freeSlots])
+            for outcome in low..<high {
+                let to = Int(next[outcome])
+                if to >= 0 && level[to] == unreached {
+                    level[to] = level[state] + 1
+                    queue.append(to)
+                }
+            }
+        }
+        self.level = level
+
         var forwardStart: [Int32] = []
         var forwardNext: [Int32] = []
         var forwardEdge: [LocalEdge] = []
@@ -158,8 +172,7 @@ public struct DeviceTable: Sendable {
         var brokenByState: [UInt32] = []
         var groupStart: [Int32] = []
         var groupNext: [Int32] = []
-        var groupSucceeded: [Bool] = []
-        var groupWrote: [Bool] = []
+        var groupFlags: [OutcomeFlags] = []
         var groupOrdinal: [UInt32] = []
         var brokenBySlot: [UInt32] = []
         var seen = [Int32](repeating: -1, count: states.count)
@@ -175,25 +188,24 @@ public struct DeviceTable: Sendable {
                     slotUnion |= broken[outcome]
                     let to = next[outcome]
                     let ordinal = UInt32(outcome - low)
-                    if to >= 0 && level[Int(to)] == level[state] + 1 && seen[Int(to)] != Int32(state) {
+                    if slot < freeSlots && to >= 0 && level[Int(to)] == level[state] + 1 && seen[Int(to)] != Int32(state) {
                         seen[Int(to)] = Int32(state)
                         forwardNext.append(to)
                         forwardEdge.append(LocalEdge(slot: slot, ordinal: ordinal))
                     }
                     let isNew = !(groupBase..<groupNext.count).contains {
-                        groupNext[$0] == to && groupSucceeded[$0] == succeeded[outcome] && groupWrote[$0] == wrote[outcome]
+                        groupNext[$0] == to && groupFlags[$0] == flags[outcome]
                     }
                     if isNew {
                         groupNext.append(to)
-                        groupSucceeded.append(succeeded[outcome])
-                        groupWrote.append(wrote[outcome])
+                        groupFlags.append(flags[outcome])
                         groupOrdinal.append(ordinal)
                     }
                 }
                 brokenBySlot.append(slotUnion)
-                union |= slotUnion
+                if slot < freeSlots { union |= slotUnion }
             }
-            outcomeCount.append(first[(state + 1) * slots] - first[state * slots])
+            outcomeCount.append(first[state * slots + freeSlots] - first[state * slots])
             brokenByState.append(union)
         }
         forwardStart.append(Int32(forwardNext.count))
@@ -205,8 +217,7 @@ public struct DeviceTable: Sendable {
         self.brokenByState = brokenByState
         self.groupStart = groupStart
         self.groupNext = groupNext
-        self.groupSucceeded = groupSucceeded
-        self.groupWrote = groupWrote
+        self.groupFlags = groupFlags
         self.groupOrdinal = groupOrdinal
         self.brokenBySlot = brokenBySlot
     }
@@ -224,8 +235,16 @@ public struct DeviceTable: Sendable {
         return machine.requestValues.firstIndex(of: value) ?? 0
     }
 
-    /// Transitions of the table: every outcome of every action.
-    public var transitions: Int { next.count }
+    /// Transitions a free user takes: every outcome of every free action
+    /// of every state a free user reaches.
+    public var transitions: Int {
+        var total = 0
+        for state in states.indices where level[state] < Int32.max / 2 { total += Int(outcomeCount[state]) }
+        return total
+    }
+
+    /// States a free user reaches.
+    public var freeStates: Int { level.filter { $0 < Int32.max / 2 }.count }
 }
 
 /// One outcome of a device's table as a search edge records it: the action

@@ -14,6 +14,11 @@ public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparabl
     case noIntermediateSession = "no-intermediate-session"
     case hardwareMatchesRecorded = "hardware-matches-recorded"
     case sessionLivesInState = "session-lives-in-state"
+    case streamComplete = "stream-complete"
+    case precopyEnomsg = "precopy-enomsg"
+    case resumeValidates = "resume-validates"
+    case singleSavingFD = "single-saving-fd"
+    case closeEndsSessions = "close-ends-sessions"
 
     public var name: String { rawValue }
 
@@ -46,6 +51,16 @@ public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparabl
             return "the driver's recorded state is the hardware's state"
         case .sessionLivesInState:
             return "a device in RESUMING or the saving group keeps its session live (a failed step does not end it)"
+        case .streamComplete:
+            return "a STOP_COPY stream reads end of stream only once all device state was read, and leaving RESUMING succeeds only after a complete stream"
+        case .precopyEnomsg:
+            return "a read fails with ENOMSG (no data for now) only in the pre-copy states, never in STOP_COPY"
+        case .resumeValidates:
+            return "leaving RESUMING validates the data written: it succeeds only after a valid stream (a resume is aborted by reset only)"
+        case .singleSavingFD:
+            return "one saving session at a time: no saving FD is handed back while a saving session is live"
+        case .closeEndsSessions:
+            return "closing the device ends every session; it opens again in the reset state with no session"
         }
     }
 
@@ -91,6 +106,14 @@ struct PropertyChecks: Sendable {
     let sessionOf: [SessionKind?]
     let errorState: StateID
     let resetState: StateID
+    /// Per state: a saving state whose stream has a temporary end (pre-copy:
+    /// a saving state the spec does not declare `frozen`, when it declares
+    /// any); the others' end is permanent (STOP_COPY).
+    let temporaryEnd: [Bool]
+    /// Per state: the device runs there (declared neither `frozen` nor the
+    /// error state), so a disabled device cannot be in it; all false when
+    /// the spec declares no `frozen` states (nothing to tell them by).
+    let runs: [Bool]
 
     init(model: MigrationProtocol, table: PathTable) {
         self.model = model
@@ -120,6 +143,17 @@ struct PropertyChecks: Sendable {
         sessionOf = model.states.map(\.session)
         errorState = model.errorState
         resetState = model.resetState
+        temporaryEnd = Self.temporaryEnds(model)
+        let frozen = Set(model.frozen.map(\.state))
+        runs = model.states.indices.map { !frozen.isEmpty && !frozen.contains($0) && $0 != model.errorState }
+    }
+
+    /// Per state: a saving state whose stream ends for now (pre-copy), not
+    /// for good (STOP_COPY): one the spec does not declare `frozen`, when it
+    /// declares any.
+    static func temporaryEnds(_ model: MigrationProtocol) -> [Bool] {
+        let frozen = Set(model.frozen.map(\.state))
+        return model.states.indices.map { model.states[$0].session == .saving && !frozen.isEmpty && !frozen.contains($0) }
     }
 
     func name(_ state: StateID) -> String { model.states[state].name }
@@ -178,7 +212,8 @@ struct PropertyChecks: Sendable {
         if origin.recorded == errorState || origin.hardware == errorState {
             found += errorExit(origin: origin, after: after, action: "request \(asked())")
         }
-        if after.recorded != after.hardware || after.savingSession || after.resumingSession || sessionOf[after.recorded] != nil {
+        if after.recorded != after.hardware || after.savingSession || after.resumingSession
+            || sessionOf[after.recorded] != nil || after.disabled {
             found += steady(after)
         }
         return found
@@ -219,6 +254,9 @@ struct PropertyChecks: Sendable {
         if device.recorded != device.hardware {
             found.append(Violation(.hardwareMatchesRecorded,
                 "the driver records \(name(device.recorded)) but the hardware is in \(name(device.hardware))"))
+        } else if device.disabled && runs[device.recorded] {
+            found.append(Violation(.hardwareMatchesRecorded,
+                "the driver records \(name(device.recorded)) but the device is disabled and does not run"))
         }
         if let kind = sessionOf[device.recorded], !device.hasSession(kind) {
             found.append(Violation(.sessionLivesInState,

@@ -50,9 +50,9 @@ struct CompiledPolicy: Sendable {
                                       targetSlot: table.requestSlot(target), recoverSlot: table.requestSlot(recover),
                                       resetsAtOnce: recover == model.errorState))
                 case .write:
-                    steps.append(Step(kind: .write, target: 0, recover: 0, targetSlot: 0, recoverSlot: 0, resetsAtOnce: false))
+                    steps.append(Step(kind: .write, target: 0, recover: 0, targetSlot: table.writeStreamSlot, recoverSlot: 0, resetsAtOnce: false))
                 case .read:
-                    steps.append(Step(kind: .read, target: 0, recover: 0, targetSlot: 0, recoverSlot: 0, resetsAtOnce: false))
+                    steps.append(Step(kind: .read, target: 0, recover: 0, targetSlot: table.readToEndSlot, recoverSlot: 0, resetsAtOnce: false))
                 }
             }
         }

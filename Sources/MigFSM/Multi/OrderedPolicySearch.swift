@@ -119,7 +119,8 @@ extension OrderedPolicySystem {
             var after: [DeviceSnapshot]?
             var next = key
             if to >= 0 {
-                let applied = apply(key, at, local: to, ok: table.succeeded[outcome], wrote: table.wrote[outcome])
+                let applied = apply(key, at, local: to, ok: table.flags[outcome].contains(.succeeded),
+                                    wrote: table.flags[outcome].contains(.wrote))
                 next = applied.key
                 after = snapshots(next)
                 if isLast && property == .beliefConsistency && applied.beliefBroken {

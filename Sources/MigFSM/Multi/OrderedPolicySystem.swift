@@ -181,8 +181,8 @@ struct OrderedPolicySystem<Key: SearchKey>: TransitionSystem {
         case (_, .write), (_, .read):
             let state = tables.global(at.device, key.field(idFields[at.device]))
             let slots = tables.slots
-            let empty = tables.first[state * slots + policy.accessSlot] == tables.first[state * slots + policy.accessSlot + 1]
-            return empty ? LocalEdge.skipSlot : policy.accessSlot
+            let empty = tables.first[state * slots + step.targetSlot] == tables.first[state * slots + step.targetSlot + 1]
+            return empty ? LocalEdge.skipSlot : step.targetSlot
         }
     }
 
@@ -274,7 +274,8 @@ struct OrderedPolicySystem<Key: SearchKey>: TransitionSystem {
         for group in Int(tables.groupStart[index])..<Int(tables.groupStart[index + 1]) {
             let local = tables.groupNext[group]
             if local < 0 { continue }
-            let (next, broken) = apply(key, at, local: local, ok: tables.groupSucceeded[group], wrote: tables.groupWrote[group])
+            let (next, broken) = apply(key, at, local: local, ok: tables.groupFlags[group] & OutcomeFlags.succeeded.rawValue != 0,
+                                       wrote: tables.groupFlags[group] & OutcomeFlags.wrote.rawValue != 0)
             let edge = edge(device, LocalEdge(slot: slot, ordinal: tables.groupOrdinal[group]))
             if broken { sink.violate(Self.beliefBit, edge: edge) }
             if next != key { sink.reach(next, edge: edge) }

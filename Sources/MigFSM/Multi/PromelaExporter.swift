@@ -117,8 +117,8 @@ public enum PromelaExporter {
                     } else {
                         parts.append("v = \(next)")
                     }
-                    if policy && table.succeeded[outcome] { parts.append("ok = 1") }
-                    if policy && table.wrote[outcome] { parts.append("wrote = 1") }
+                    if policy && table.flags[outcome].contains(.succeeded) { parts.append("ok = 1") }
+                    if policy && table.flags[outcome].contains(.wrote) { parts.append("wrote = 1") }
                     let broken = table.broken[outcome]
                     for (bit, property) in ExploreProperty.allCases.enumerated()
                     where broken & (1 << UInt32(bit)) != 0 && !(next < 0 && property == .requestBounded) {
@@ -155,8 +155,10 @@ public enum PromelaExporter {
                     case .request(let target, let recover):
                         used.insert([explorer.tableOf[device], table.requestSlot(target)])
                         if recover != model.errorState { used.insert([explorer.tableOf[device], table.requestSlot(recover)]) }
-                    case .write, .read:
-                        used.insert([explorer.tableOf[device], table.accessSlot])
+                    case .write:
+                        used.insert([explorer.tableOf[device], table.writeStreamSlot])
+                    case .read:
+                        used.insert([explorer.tableOf[device], table.readToEndSlot])
                     }
                 }
             }
@@ -227,7 +229,8 @@ public enum PromelaExporter {
                             out.line("        :: else -> skip")
                             out.line("        fi")
                         case .write, .read:
-                            out.line("        atomic { \(action(device, table.accessSlot))if :: ok -> skip :: else -> failed = 1 fi; \(belief(device)); ok = 0; wrote = 0 }")
+                            let slot = step.action == .write ? table.writeStreamSlot : table.readToEndSlot
+                            out.line("        atomic { \(action(device, slot))if :: ok -> skip :: else -> failed = 1 fi; \(belief(device)); ok = 0; wrote = 0 }")
                         }
                     }
                     out.line("    :: else -> skip")

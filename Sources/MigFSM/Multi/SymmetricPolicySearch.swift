@@ -187,8 +187,8 @@ extension SymmetricPolicySystem {
                 let outcome = outcomes.lowerBound + ordinal
                 let to = table.next[outcome]
                 if to < 0 { break }
-                key = apply(base, stepAt, device: device, local: to, ok: table.succeeded[outcome],
-                            wrote: table.wrote[outcome]).key
+                key = apply(base, stepAt, device: device, local: to, ok: table.flags[outcome].contains(.succeeded),
+                            wrote: table.flags[outcome].contains(.wrote)).key
             }
             // The positions and phases the policy then passes by itself.
             var log: [[Int]]? = [[]]

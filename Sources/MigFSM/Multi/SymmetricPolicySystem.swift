@@ -292,8 +292,8 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
         case (_, .write), (_, .read):
             let state = tables.global(device, local(key.field(slotFields[device])))
             let slots = tables.slots
-            let empty = tables.first[state * slots + policy.accessSlot] == tables.first[state * slots + policy.accessSlot + 1]
-            return empty ? LocalEdge.skipSlot : policy.accessSlot
+            let empty = tables.first[state * slots + step.targetSlot] == tables.first[state * slots + step.targetSlot + 1]
+            return empty ? LocalEdge.skipSlot : step.targetSlot
         }
     }
 
@@ -405,7 +405,8 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
             let local = tables.groupNext[group]
             if local < 0 { continue }
             var (next, broken) = apply(key, at, device: device, local: local,
-                                       ok: tables.groupSucceeded[group], wrote: tables.groupWrote[group])
+                                       ok: tables.groupFlags[group] & OutcomeFlags.succeeded.rawValue != 0,
+                                       wrote: tables.groupFlags[group] & OutcomeFlags.wrote.rawValue != 0)
             let edge = edgeCodec.edge(device: device, option: option, ordinal: Int(tables.groupOrdinal[group]))
             if broken { sink.violate(OrderedPolicySystem<Key>.beliefBit, edge: edge) }
             var log: [[Int]]? = nil
