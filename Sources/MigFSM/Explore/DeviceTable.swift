@@ -86,7 +86,7 @@ public struct DeviceTable: Sendable {
         self.actions = actions
         let freeSlots = actions.firstIndex { !$0.isFree } ?? actions.count
         self.freeSlots = freeSlots
-        guard actions.count < LocalEdge.skipSlot else { return nil }
+        guard actions.count < LocalEdge.policySlot else { return nil }
         var idOf: [DeviceState: Int32] = [:]
         var states: [DeviceState] = [.opened(model)]
         idOf[states[0]] = 0
@@ -248,12 +248,14 @@ public struct DeviceTable: Sendable {
 }
 
 /// One outcome of a device's table as a search edge records it: the action
-/// slot (`skipSlot`: a policy step that fails without touching the device)
-/// and the outcome's ordinal within the slot.
+/// slot (`skipSlot`: a policy step that touches no device; `policySlot`: a
+/// move of the policy itself, such as an interrupt) and the outcome's
+/// ordinal within the slot.
 struct LocalEdge: Sendable, Equatable {
     var bits: UInt32
 
     static let skipSlot = 255
+    static let policySlot = 254
     static let ordinalLimit = 1 << 20
 
     init(slot: Int, ordinal: UInt32) {

@@ -60,7 +60,7 @@ extension ExploreJSON {
             ("trace", .array(counterexample.steps.map { step in
                 .object([
                     ("step", .number(step.number)),
-                    ("device", .number(step.device)),
+                    ("device", step.device.map { .number($0) } ?? .null),
                     ("policy", step.policy.map(JSONValue.string) ?? .null),
                     ("action", .string(step.action)),
                     ("events", .array(step.events.map {
@@ -77,6 +77,7 @@ extension ExploreJSON {
         guard case .object(var members) = device(snapshot.state, model) else { return device(snapshot.state, model) }
         if let belief = snapshot.belief { members.append(("belief", .string(model.states[belief].name))) }
         if let written = snapshot.dataWritten { members.append(("dataWritten", .bool(written))) }
+        if let held = snapshot.holdsGuestState { members.append(("holdsGuestState", .bool(held))) }
         return .object(members)
     }
 }

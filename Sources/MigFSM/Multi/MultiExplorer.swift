@@ -39,12 +39,14 @@ public struct MultiExplorer: Sendable {
         var identities: [String: Int] = [:]
         var tables: [DeviceTable] = []
         var tableOf: [Int] = []
+        let holding: UserFDHolding = policy?.holdsFD == true ? .keepsFirst : .keepsLast
         for device in devices {
             if let index = identities[device.identity] {
                 tableOf.append(index)
                 continue
             }
-            guard let machine = DriverMachine(model: model, features: device.features, driver: device.driver),
+            guard let machine = DriverMachine(model: model, features: device.features, driver: device.driver,
+                                              holding: holding),
                   let table = DeviceTable(machine: machine) else { return nil }
             identities[device.identity] = tables.count
             tableOf.append(tables.count)
@@ -73,10 +75,27 @@ public struct MultiExplorer: Sendable {
         run(options: SearchOptions(maxStates: maxStates, progress: progress))
     }
 
+    /// The devices lacking what the policy's `several-devices-need` asks
+    /// for, when it refuses this VM.
+    public var refusal: [Int]? { policy?.refusal(devices) }
+
     public func run(options: SearchOptions) -> MultiExploration {
+        if let lacking = refusal {
+            return MultiExploration(states: 0, transitions: 0, depth: 0, counterexamples: [], incomplete: false,
+                                    queue: 0, statistics: SearchStatistics(), reduced: false, refusedFor: lacking)
+        }
         let flat = DeviceTables(tables: tables, tableOf: tableOf)
         if policy != nil {
-            if reducesBySymmetry, let reduced = SymmetricPolicySearch.run(self, flat, options) { return reduced }
+            if reducesBySymmetry {
+                switch SymmetricPolicySearch.run(self, flat, options) {
+                case .found(let reduced): return reduced
+                case .notReplayed:
+                    var ordered = OrderedPolicySearch.run(self, flat, options)
+                    ordered.redoneInOrder = true
+                    return ordered
+                case .doesNotFit: break
+                }
+            }
             return OrderedPolicySearch.run(self, flat, options)
         }
         guard let result = FreeUserSearch.run(

@@ -26,6 +26,8 @@ struct DeviceTables: @unchecked Sendable {
     let first: RawArray<Int32>
     let next: RawArray<Int32>
     let broken: RawArray<UInt32>
+    /// Per outcome: its `OutcomeFlags`.
+    let flags: RawArray<UInt8>
     /// Per (global state, slot): the distinct policy outcomes, as for `first`.
     let groupStart: RawArray<Int32>
     let groupNext: RawArray<Int32>
@@ -52,7 +54,7 @@ struct DeviceTables: @unchecked Sendable {
         var stateBase: [Int32] = []
         var forwardStart: [Int32] = [], forwardNext: [Int32] = [], forwardEdge: [UInt32] = []
         var outcomeCount: [Int32] = [], brokenByState: [UInt32] = []
-        var first: [Int32] = [], next: [Int32] = [], broken: [UInt32] = []
+        var first: [Int32] = [], next: [Int32] = [], broken: [UInt32] = [], flags: [UInt8] = []
         var groupStart: [Int32] = [], groupNext: [Int32] = [], groupFlags: [UInt8] = []
         var groupOrdinal: [UInt32] = [], brokenBySlot: [UInt32] = []
         var initiator: [Bool] = [], frozen: [Bool] = [], frozenAfterWrite: [Bool] = []
@@ -71,6 +73,7 @@ struct DeviceTables: @unchecked Sendable {
             first += table.first.dropLast().map { $0 + outcomeBase }
             next += table.next
             broken += table.broken
+            flags += table.flags.map(\.rawValue)
             let groupBase = Int32(groupNext.count)
             groupStart += table.groupStart.dropLast().map { $0 + groupBase }
             groupNext += table.groupNext
@@ -96,6 +99,7 @@ struct DeviceTables: @unchecked Sendable {
         self.first = owner.copy(first)
         self.next = owner.copy(next)
         self.broken = owner.copy(broken)
+        self.flags = owner.copy(flags)
         self.groupStart = owner.copy(groupStart)
         self.groupNext = owner.copy(groupNext)
         self.groupFlags = owner.copy(groupFlags)
