@@ -194,7 +194,9 @@ extension OrderedPolicySystem {
                 }
                 if isLast, case .device(let single) = property, applied.broken & (1 << UInt32(single.index)) != 0,
                    taken?.violations.contains(where: { $0.property == single }) != true {
-                    message = "closing the devices after the abort: " + abortMessage(key, single, model)
+                    var closing = key
+                    closing.set(idFields[device], UInt64(to))
+                    message = "closing the devices after the abort: " + abortMessage(closing, single, model)
                 }
             }
             if isLast {
