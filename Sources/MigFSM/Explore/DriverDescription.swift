@@ -152,6 +152,38 @@ public enum LookupSource: String, Hashable, Sendable, CaseIterable {
     case generated
 }
 
+/// Where a driver file states each thing, for placing findings: the line
+/// of each arc, fault, quirk and effect statement (the first, when several
+/// say the same).
+public struct DriverLines: Sendable {
+    public var file: SourceLocation?
+    public var flags: SourceLocation?
+    public var arcs: [Arc: SourceLocation] = [:]
+    public var required: SourceLocation?
+    public var faults: [Arc: SourceLocation] = [:]
+    public var faultAll: SourceLocation?
+    public var resetWhileLocked: SourceLocation?
+    public var resetMayFail: SourceLocation?
+    /// `quirk A -> B KEYWORD`, by arc and keyword.
+    public var arcQuirks: [Arc: [String: SourceLocation]] = [:]
+    public var quirks: [DriverQuirk: SourceLocation] = [:]
+    public var effects: [Arc: SourceLocation] = [:]
+
+    public init() {}
+
+    /// The line behind `cause`, if the file states it.
+    public func location(of cause: TraceCause) -> SourceLocation? {
+        switch cause {
+        case .fault(let arc): return faults[arc] ?? faultAll
+        case .resetWhileLocked: return resetWhileLocked
+        case .resetMayFail: return resetMayFail
+        case .arcQuirk(let arc, let keyword): return arcQuirks[arc]?[keyword]
+        case .driverQuirk(let quirk): return quirks[quirk]
+        case .effect(let arc): return effects[arc]
+        }
+    }
+}
+
 /// A driver as a driver file declares it, resolved against a protocol: the
 /// feature sets it reports, the arcs its step function implements, how
 /// each arc can fail, and its quirks. `DriverMachine` runs it.
@@ -181,6 +213,9 @@ public struct DriverDescription: Sendable {
     /// Quirks of the whole driver on some of its feature sets only
     /// (`quirk reset-keeps-state for STOP_COPY | PRE_COPY`).
     public var quirksByFeatures: [FeatureSet: Set<DriverQuirk>]
+    /// Where the driver file states each of these (empty for a driver
+    /// built in code).
+    public var lines = DriverLines()
 
     public init(name: String, featureSets: [FeatureSet], lookup: LookupSource = .spec,
                 arcs: Set<Arc> = [], implementsRequired: Bool = false,

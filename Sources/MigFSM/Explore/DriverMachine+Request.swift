@@ -76,7 +76,8 @@ extension DriverMachine {
         if has(.errorRecoversOnRequest) && current == errorState {
             if request.record {
                 run.events.append(TraceEvent(.quirk,
-                    "error-recovers-on-request: the driver reinitialises the device to \(name(resetState)) without a reset"))
+                    "error-recovers-on-request: the driver reinitialises the device to \(name(resetState)) without a reset",
+                    cause: .driverQuirk(.errorRecoversOnRequest)))
             }
             run.device.recorded = resetState
             run.device.hardware = resetState
@@ -90,7 +91,8 @@ extension DriverMachine {
             if has(.refusalReturnsSuccess) {
                 if request.record {
                     run.events.append(TraceEvent(.quirk,
-                        "refusal-returns-success: the loop breaks out without setting an error"))
+                        "refusal-returns-success: the loop breaks out without setting an error",
+                        cause: .driverQuirk(.refusalReturnsSuccess)))
                 }
             } else {
                 run.failed = true
@@ -132,7 +134,8 @@ extension DriverMachine {
                 run.violations.append(Violation(.driverArcsImplemented,
                     "the driver is asked for \(text), which its step function always fails"))
                 if request.record {
-                    run.events.append(TraceEvent(.quirk, "always-fails: every path of the step for \(text) returns an error"))
+                    run.events.append(TraceEvent(.quirk, "always-fails: every path of the step for \(text) returns an error",
+                                                 cause: .arcQuirk(arc, "always-fails")))
                 }
                 run.failed = true
                 finish(run, request, body)
@@ -185,14 +188,16 @@ extension DriverMachine {
         if (stream == .empty || stream == .partial) && flags.contains(.acceptsTruncated) {
             if request.record {
                 run.events.append(TraceEvent(.quirk,
-                    "accepts-truncated-stream: \(what), and the driver loads it all the same"))
+                    "accepts-truncated-stream: \(what), and the driver loads it all the same",
+                    cause: .arcQuirk(arc, "accepts-truncated-stream")))
             }
             return true
         }
         if stream == .invalid && flags.contains(.acceptsInvalid) {
             if request.record {
                 run.events.append(TraceEvent(.quirk,
-                    "accepts-invalid-stream: \(what), and the driver loads it all the same"))
+                    "accepts-invalid-stream: \(what), and the driver loads it all the same",
+                    cause: .arcQuirk(arc, "accepts-invalid-stream")))
             }
             return true
         }
@@ -222,26 +227,30 @@ extension DriverMachine {
             if record {
                 run.events.append(TraceEvent(.fault, outcome == .stuck
                     ? "\(model.describe(arc)): the hardware is in \(name(errorState)) and fails the command"
-                    : "\(model.describe(arc)): injected fault: the hardware command fails; the device stays in \(name(arc.from))"))
+                    : "\(model.describe(arc)): injected fault: the hardware command fails; the device stays in \(name(arc.from))",
+                    cause: outcome == .stuck ? nil : .fault(arc)))
             }
             if flags.contains(.ignores) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
-                        "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))"))
+                        "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))",
+                        cause: .arcQuirk(arc, "ignores-hardware-failure")))
                 }
                 return complete(arc, index, &run, request, hardware: run.device.hardware)
             }
             if flags.contains(.endsSessionEarly), ends[index], let kind = sessionOf[arc.from] {
                 if record {
                     run.events.append(TraceEvent(.quirk,
-                        "ends-session-early: the step ended the \(kind.rawValue) session before the command that failed"))
+                        "ends-session-early: the step ended the \(kind.rawValue) session before the command that failed",
+                        cause: .arcQuirk(arc, "ends-session-early")))
                 }
                 endSession(kind, &run.device, &run.events, record: record)
             }
             if rollbackState[index] >= 0 {
                 let state = Int(rollbackState[index])
                 if record {
-                    run.events.append(TraceEvent(.quirk, "rolls-back-to \(name(state)): the driver moves the device to \(name(state))"))
+                    run.events.append(TraceEvent(.quirk, "rolls-back-to \(name(state)): the driver moves the device to \(name(state))",
+                                                 cause: .arcQuirk(arc, "rolls-back-to")))
                 }
                 run.device.recorded = state
                 if run.device.hardware != errorState { run.device.hardware = state }
@@ -254,19 +263,24 @@ extension DriverMachine {
         case .error:
             if record {
                 run.events.append(TraceEvent(.fault,
-                    "\(model.describe(arc)): injected fault: the arc fails and leaves the device in \(name(errorState))"))
+                    "\(model.describe(arc)): injected fault: the arc fails and leaves the device in \(name(errorState))",
+                    cause: .fault(arc)))
             }
             run.device.hardware = errorState
             if flags.contains(.ignores) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
-                        "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))"))
+                        "ignores-hardware-failure: the step returns success; the driver records \(name(arc.to))",
+                        cause: .arcQuirk(arc, "ignores-hardware-failure")))
                 }
                 return complete(arc, index, &run, request, hardware: errorState)
             }
             run.device.recorded = errorState
             if flags.contains(.keepsSession) {
-                if record { run.events.append(TraceEvent(.quirk, "keeps-session: the driver does not end the sessions")) }
+                if record {
+                    run.events.append(TraceEvent(.quirk, "keeps-session: the driver does not end the sessions",
+                                                 cause: .arcQuirk(arc, "keeps-session")))
+                }
             } else {
                 for kind in SessionKind.allCases { endSession(kind, &run.device, &run.events, record: record) }
             }
@@ -275,19 +289,22 @@ extension DriverMachine {
         case .swallowed:
             if record {
                 run.events.append(TraceEvent(.fault,
-                    "\(model.describe(arc)): injected fault: a command of the step fails, and the step never learns it; it returns success, the driver records \(name(arc.to)), the device stays in \(name(arc.from))"))
+                    "\(model.describe(arc)): injected fault: a command of the step fails, and the step never learns it; it returns success, the driver records \(name(arc.to)), the device stays in \(name(arc.from))",
+                    cause: .fault(arc)))
             }
             return complete(arc, index, &run, request, hardware: run.device.hardware)
         case .afterSession:
             let kind = sessionOf[arc.to] ?? .saving
             if record {
                 run.events.append(TraceEvent(.fault,
-                    "\(model.describe(arc)): injected fault: the step creates its \(kind.rawValue) session, then fails"))
+                    "\(model.describe(arc)): injected fault: the step creates its \(kind.rawValue) session, then fails",
+                    cause: .fault(arc)))
             }
             if flags.contains(.leaks) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
-                        "leaks-session-on-failure: the driver does not release the new session"))
+                        "leaks-session-on-failure: the driver does not release the new session",
+                        cause: .arcQuirk(arc, "leaks-session-on-failure")))
                 }
                 run.violations.append(Violation(.noSessionLeak,
                     "the \(kind.rawValue) session created by \(model.describe(arc)) stays live after the step failed"))
@@ -332,7 +349,8 @@ extension DriverMachine {
         if ends[index], let kind = sessionOf[arc.from] {
             if flags.contains(.keepsSession) {
                 if record {
-                    run.events.append(TraceEvent(.quirk, "keeps-session: the \(kind.rawValue) session stays live"))
+                    run.events.append(TraceEvent(.quirk, "keeps-session: the \(kind.rawValue) session stays live",
+                                                 cause: .arcQuirk(arc, "keeps-session")))
                 }
             } else {
                 endSession(kind, &run.device, &run.events, record: record)
@@ -355,13 +373,15 @@ extension DriverMachine {
             if flags.contains(.returnsNoSession) {
                 if record {
                     run.events.append(TraceEvent(.quirk,
-                        "returns-no-session: the step creates a \(kind.rawValue) session but returns no FD"))
+                        "returns-no-session: the step creates a \(kind.rawValue) session but returns no FD",
+                        cause: .arcQuirk(arc, "returns-no-session")))
                 }
             } else {
                 returned = kind
                 if record && !opens[index] {
                     run.events.append(TraceEvent(.quirk,
-                        "returns-session: the step opens a new \(kind.rawValue) session and returns its FD"))
+                        "returns-session: the step opens a new \(kind.rawValue) session and returns its FD",
+                        cause: .arcQuirk(arc, "returns-session")))
                 }
             }
         } else if checks.temporaryEnd[arc.from] && sessionOf[arc.to] == .saving && !checks.temporaryEnd[arc.to]
@@ -373,11 +393,17 @@ extension DriverMachine {
         if commandRan {
             let effect = effects[index]
             if effect.contains(.disablesDevice) && !run.device.disabled {
-                if record { run.events.append(TraceEvent(.effect, "the command disables the device (effect disables-device)")) }
+                if record {
+                    run.events.append(TraceEvent(.effect, "the command disables the device (effect disables-device)",
+                                                 cause: .effect(arc)))
+                }
                 run.device.disabled = true
             }
             if effect.contains(.enablesDevice) && run.device.disabled {
-                if record { run.events.append(TraceEvent(.effect, "the command enables the device again (effect enables-device)")) }
+                if record {
+                    run.events.append(TraceEvent(.effect, "the command enables the device again (effect enables-device)",
+                                                 cause: .effect(arc)))
+                }
                 run.device.disabled = false
             }
         }
@@ -386,7 +412,8 @@ extension DriverMachine {
         if recordsState[index] >= 0 {
             let state = Int(recordsState[index])
             if record {
-                run.events.append(TraceEvent(.quirk, "records \(name(state)): the driver records \(name(state))"))
+                run.events.append(TraceEvent(.quirk, "records \(name(state)): the driver records \(name(state))",
+                                             cause: .arcQuirk(arc, "records")))
             }
             run.device.recorded = state
         }

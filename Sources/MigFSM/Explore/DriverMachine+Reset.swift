@@ -14,16 +14,19 @@ extension DriverMachine {
         events = []
         if record {
             events.append(TraceEvent(.fault,
-                "injected fault: the reset fails (VFIO_DEVICE_RESET returns an error); the device is left failed (\(name(errorState)))"))
+                "injected fault: the reset fails (VFIO_DEVICE_RESET returns an error); the device is left failed (\(name(errorState)))",
+                cause: .resetMayFail))
         }
         failed.hardware = errorState
         failed.disabled = false
         if has(.resetKeepsState) {
-            if record { events.append(TraceEvent(.quirk, "reset-keeps-state: the driver keeps recording \(name(failed.recorded))")) }
+            if record { events.append(TraceEvent(.quirk, "reset-keeps-state: the driver keeps recording \(name(failed.recorded))",
+                                                   cause: .driverQuirk(.resetKeepsState))) }
         } else if has(.failedResetRecordsRunning) {
             if record {
                 events.append(TraceEvent(.quirk,
-                    "failed-reset-records-running: reset_done runs whatever the reset returned and records \(name(resetState))"))
+                    "failed-reset-records-running: reset_done runs whatever the reset returned and records \(name(resetState))",
+                    cause: .driverQuirk(.failedResetRecordsRunning)))
             }
             failed.recorded = resetState
         } else {
@@ -40,7 +43,8 @@ extension DriverMachine {
         device.hardware = resetState
         device.disabled = false
         if has(.resetKeepsState) {
-            if record { events.append(TraceEvent(.quirk, "reset-keeps-state: the driver keeps recording \(name(device.recorded))")) }
+            if record { events.append(TraceEvent(.quirk, "reset-keeps-state: the driver keeps recording \(name(device.recorded))",
+                                                   cause: .driverQuirk(.resetKeepsState))) }
         } else {
             device.recorded = resetState
         }
@@ -50,7 +54,7 @@ extension DriverMachine {
 
     func endSessions(_ device: inout DeviceState, _ events: inout [TraceEvent], record: Bool) {
         if has(.resetKeepsSession) {
-            if record { events.append(TraceEvent(.quirk, "reset-keeps-session: the sessions stay live")) }
+            if record { events.append(TraceEvent(.quirk, "reset-keeps-session: the sessions stay live", cause: .driverQuirk(.resetKeepsSession))) }
             return
         }
         for kind in SessionKind.allCases { endSession(kind, &device, &events, record: record) }
@@ -65,7 +69,8 @@ extension DriverMachine {
         var after = device
         var events: [TraceEvent] = []
         if has(.closeKeepsSessions) {
-            if record { events.append(TraceEvent(.quirk, "close-keeps-sessions: close_device leaves the sessions live")) }
+            if record { events.append(TraceEvent(.quirk, "close-keeps-sessions: close_device leaves the sessions live",
+                                                            cause: .driverQuirk(.closeKeepsSessions))) }
         } else {
             if record && after.hasLiveSession { events.append(TraceEvent(.session, "close_device: the driver ends its sessions")) }
             for kind in SessionKind.allCases { endSession(kind, &after, &events, record: record) }
@@ -77,7 +82,8 @@ extension DriverMachine {
         after.hardware = resetState
         after.disabled = false
         if has(.openKeepsState) {
-            if record { events.append(TraceEvent(.quirk, "open-keeps-state: open_device leaves mig_state at \(name(after.recorded))")) }
+            if record { events.append(TraceEvent(.quirk, "open-keeps-state: open_device leaves mig_state at \(name(after.recorded))",
+                                                            cause: .driverQuirk(.openKeepsState))) }
         } else {
             if record { events.append(TraceEvent(.reset, "open_device: the function is reset; the driver records \(name(resetState))")) }
             after.recorded = resetState

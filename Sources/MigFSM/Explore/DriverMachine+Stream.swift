@@ -74,18 +74,21 @@ extension DriverMachine {
             }
             if has(.enomsgInStopCopy) {
                 emit(whole ? .partial : device.savingStream, whole ? .dataToEarlyNoMessage : .noMessage, [early],
-                     [TraceEvent(.quirk, "enomsg-in-stop-copy: the driver has no data at hand and returns ENOMSG in \(state)")])
+                     [TraceEvent(.quirk, "enomsg-in-stop-copy: the driver has no data at hand and returns ENOMSG in \(state)",
+                                 cause: .driverQuirk(.enomsgInStopCopy))])
             }
             if has(.endsStreamEarly) {
                 emit(.drained, whole ? .dataToEnd : .endOfStream,
                      [Violation(.streamComplete, "a read in \(state) returned end of stream before all device state was read")],
-                     [TraceEvent(.quirk, "ends-stream-early: the read returns 0 with device state still unread")])
+                     [TraceEvent(.quirk, "ends-stream-early: the read returns 0 with device state still unread",
+                                 cause: .driverQuirk(.endsStreamEarly))])
             }
         case .drained:
             emit(.drained, .endOfStream)
             if has(.enomsgInStopCopy) {
                 emit(.drained, .noMessage, [early],
-                     [TraceEvent(.quirk, "enomsg-in-stop-copy: at the end of stream the driver returns ENOMSG, not 0")])
+                     [TraceEvent(.quirk, "enomsg-in-stop-copy: at the end of stream the driver returns ENOMSG, not 0",
+                                 cause: .driverQuirk(.enomsgInStopCopy))])
             }
         }
     }

@@ -211,7 +211,8 @@ public struct DriverMachine: Sendable {
                 var run = Run(device: device)
                 if record && resetArrives {
                     run.events.append(TraceEvent(.fault,
-                        "a device reset arrives while set_state holds the state mutex; the driver defers it to the unlock"))
+                        "a device reset arrives while set_state holds the state mutex; the driver defers it to the unlock",
+                        cause: .resetWhileLocked))
                 }
                 step(run, request, body)
             }

@@ -56,6 +56,9 @@ public enum DriverReader {
         var faultsOfAll: FaultKinds = []
         var resetWhileLocked = false
         var resetMayFail = false
+        var faultAllLine: SourceLocation?
+        var resetWhileLockedLine: SourceLocation?
+        var resetMayFailLine: SourceLocation?
         var effects: [(Arc, ArcEffects, SourceLocation)] = []
         var arcQuirks: [(Arc, ArcQuirk, SourceLocation)] = []
         var quirks: [(DriverQuirk, SourceLocation)] = []
@@ -189,10 +192,13 @@ public enum DriverReader {
             switch word.text {
             case "all":
                 faultsOfAll.formUnion(try faultKinds(&cursor).0)
+                if faultAllLine == nil { faultAllLine = word.location }
             case "reset-while-locked":
                 resetWhileLocked = true
+                if resetWhileLockedLine == nil { resetWhileLockedLine = word.location }
             case "reset-may-fail":
                 resetMayFail = true
+                if resetMayFailLine == nil { resetMayFailLine = word.location }
             default:
                 var message = "expected 'all', 'reset-while-locked', 'reset-may-fail' or an arc 'A -> B', found '\(word.text)'"
                 if let suggestion = Suggestion.closest(to: word.text, among: ["all", "reset-while-locked", "reset-may-fail"]) {
@@ -458,12 +464,30 @@ public enum DriverReader {
                 scoped[set, default: []].insert(quirk)
             }
             let fallback = path.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? path
-            return DriverDescription(
+            var lines = DriverLines()
+            lines.file = .file(path)
+            lines.flags = flags.first?.1
+            lines.arcs = firstArc
+            lines.required = required
+            for (arc, _, location, _) in faults where lines.faults[arc] == nil { lines.faults[arc] = location }
+            lines.faultAll = faultAllLine
+            lines.resetWhileLocked = resetWhileLockedLine
+            lines.resetMayFail = resetMayFailLine
+            for (arc, quirk, location) in arcQuirks {
+                let keyword = quirk.spelling(model).split(separator: " ").first.map(String.init) ?? ""
+                if lines.arcQuirks[arc]?[keyword] == nil { lines.arcQuirks[arc, default: [:]][keyword] = location }
+            }
+            for (quirk, location) in quirks where lines.quirks[quirk] == nil { lines.quirks[quirk] = location }
+            for (quirk, _, location) in scopedQuirks where lines.quirks[quirk] == nil { lines.quirks[quirk] = location }
+            for (arc, _, location) in effects { lines.effects[arc] = location }
+            var description = DriverDescription(
                 name: name?.text ?? fallback, featureSets: sets, lookup: lookup?.0 ?? .spec,
                 arcs: Set(firstArc.keys), implementsRequired: required != nil, faults: faultTable,
                 faultsOfAllArcs: faultsOfAll, resetWhileLocked: resetWhileLocked, resetMayFail: resetMayFail,
                 effects: effectTable,
                 arcQuirks: quirkTable, quirks: Set(quirks.map(\.0)), quirksByFeatures: scoped)
+            description.lines = lines
+            return description
         }
     }
 }

@@ -76,11 +76,31 @@ public struct TraceEvent: Hashable, Sendable {
 
     public var kind: Kind
     public var text: String
+    /// The driver file's statement behind the event, when there is one
+    /// (where a finding about it is placed).
+    public var cause: TraceCause?
 
-    public init(_ kind: Kind, _ text: String) {
+    public init(_ kind: Kind, _ text: String, cause: TraceCause? = nil) {
         self.kind = kind
         self.text = text
+        self.cause = cause
     }
+}
+
+/// Which statement of a driver file an event of a trace comes from.
+public enum TraceCause: Hashable, Sendable {
+    /// An injected fault of this arc (`fault A -> B ...` or `fault all ...`).
+    case fault(Arc)
+    /// `fault reset-while-locked`.
+    case resetWhileLocked
+    /// `fault reset-may-fail`.
+    case resetMayFail
+    /// `quirk A -> B KEYWORD`.
+    case arcQuirk(Arc, String)
+    /// `quirk KEYWORD` (or `quirk KEYWORD for F`).
+    case driverQuirk(DriverQuirk)
+    /// `effect A -> B ...`.
+    case effect(Arc)
 }
 
 /// What the user sees of one action.

@@ -48,7 +48,18 @@ extension ExploreJSON {
             ("complete", .bool(!run.incomplete)),
             ("queued", .number(run.queue)),
             ("counterexamples", .array(run.counterexamples.map { counterexample($0, model) })),
+            ("refused", refused(report)),
+            ("findings", .array(report.findings.map(\.json))),
             ("violations", .number(run.violations)),
+        ])
+    }
+
+    /// The refusal of the VM by the policy, or null.
+    static func refused(_ report: MultiReport) -> JSONValue {
+        guard let lacking = report.exploration.refusedFor, let text = report.refusalText else { return .null }
+        return .object([
+            ("message", .string(text)),
+            ("devices", .array(lacking.map { .number($0 + 1) })),
         ])
     }
 

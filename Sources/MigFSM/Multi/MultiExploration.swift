@@ -43,6 +43,8 @@ public struct MultiTraceStep: Sendable {
     public var device: Int?
     /// Which policy line asked for the action (with a policy).
     public var policy: String?
+    /// That line's number in the policy file (0: none).
+    public var policyLine: Int = 0
     public var action: String
     public var events: [TraceEvent]
     public var result: String

@@ -32,6 +32,19 @@ public enum MultiProperty: Hashable, Sendable, Comparable {
         }
     }
 
+    /// What a violation means and where to look.
+    public var help: String {
+        switch self {
+        case .device(let property): return property.help
+        case .p2pSafety:
+            return "A device is frozen (STOP, STOP_COPY, RESUMING after a write) while a peer that holds the guest's DMA setup may still initiate P2P DMA into it. Move every device to a P2P-quiesced state before stopping any (the prepare phase)."
+        case .beliefConsistency:
+            return "The VMM's own copy of a device's state is not what the device records (it never reads it back). Find what moved the device behind it: a reset, a failure it did not notice."
+        case .loadedBeforeRun:
+            return "On a destination the VM runs with a device that holds no migrated state (never loaded, or reset after loading): the guest finds a device it did not leave that way. Fail the incoming migration instead of starting the VM."
+        }
+    }
+
     /// The property's bit in a search: the single-device properties in
     /// their order (`ExploreProperty.allCases`), then p2p-safety,
     /// belief-consistency and loaded-before-run.

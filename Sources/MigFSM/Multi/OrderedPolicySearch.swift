@@ -130,11 +130,13 @@ extension OrderedPolicySystem {
                     steps.append(MultiTraceStep(
                         number: steps.count + 1, device: nil,
                         policy: "policy: event \(policy.policy.events[event].name), line \(policy.policy.events[event].line)",
+                        policyLine: policy.policy.events[event].line,
                         action: "interrupt \(policy.policy.events[event].name) comes between migration events",
                         events: [], result: vmText(next), after: snapshots(next)))
                 } else if isLast && !message.isEmpty {
                     steps.append(MultiTraceStep(
                         number: steps.count + 1, device: nil, policy: nil,
+                        policyLine: policy.policy.events[at.event].line,
                         action: "event \(policy.policy.events[at.event].name) begins", events: [],
                         result: vmText(next), after: snapshots(next)))
                 }
@@ -147,6 +149,7 @@ extension OrderedPolicySystem {
             let table = tables.tables[Int(tables.tableOf[device])]
             let id = Int(key.field(idFields[device]))
             let policyText = policy.describe(event: at.event, step: at.step, part: at.part, stage: at.stage, model: model)
+            let policyLine = policy.policy.events[at.event].steps[at.step].line
             replayed += 1
             if local.slot == LocalEdge.skipSlot {
                 let (next, broken) = apply(key, at, local: nil, flags: policy.skipFlags(at))
@@ -162,7 +165,8 @@ extension OrderedPolicySystem {
                 default: (action, result) = ("the policy has no data FD to use", "the step fails")
                 }
                 steps.append(MultiTraceStep(
-                    number: steps.count + 1, device: device, policy: policyText, action: action, events: [],
+                    number: steps.count + 1, device: device, policy: policyText, policyLine: policyLine,
+                    action: action, events: [],
                     result: result, after: snapshots(next)))
                 key = next
                 continue
@@ -210,7 +214,7 @@ extension OrderedPolicySystem {
                 }
             }
             steps.append(MultiTraceStep(
-                number: steps.count + 1, device: device, policy: policyText,
+                number: steps.count + 1, device: device, policy: policyText, policyLine: policyLine,
                 action: table.machine.describe(action, on: table.states[id]), events: events,
                 result: taken.map { table.machine.describe($0.result) } ?? "", after: after))
             if to < 0 { break }
