@@ -83,14 +83,15 @@ final class ExploreDataSessionTests: XCTestCase {
             ])
         }
         XCTAssertEqual(outcomes(plain, resuming(.complete), .request(1)), ["success -> STOP, sessions: none, FD: resuming (ended)"])
-        // Writing: the next part leaves part or all of a stream; more after
-        // a whole stream is no stream; a VMM writes a whole one.
+        // Writing: part of the stream, its rest, or data that is no stream;
+        // more after a whole stream is no stream; a VMM writes a whole one.
         XCTAssertEqual(outcomes(plain, resuming(.partial), .accessFD), [
-            "the write is accepted -> RESUMING, sessions: resuming (part of a stream written), FD: resuming",
-            "the write is accepted -> RESUMING, sessions: resuming (a complete stream written), FD: resuming",
+            "the write is accepted: part of the stream -> RESUMING, sessions: resuming (part of a stream written), FD: resuming",
+            "the write is accepted: the rest of the stream -> RESUMING, sessions: resuming (a complete stream written), FD: resuming",
+            "the write is accepted: data that is no valid stream -> RESUMING, sessions: resuming (invalid data written), FD: resuming",
         ])
         XCTAssertEqual(outcomes(plain, resuming(.complete), .accessFD), [
-            "the write is accepted -> RESUMING, sessions: resuming (invalid data written), FD: resuming",
+            "the write is accepted: data that is no valid stream -> RESUMING, sessions: resuming (invalid data written), FD: resuming",
         ])
         XCTAssertEqual(outcomes(plain, resuming(.empty), .writeStream), [
             "the stream is written -> RESUMING, sessions: resuming (a complete stream written), FD: resuming",

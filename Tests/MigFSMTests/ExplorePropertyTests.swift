@@ -268,8 +268,8 @@ final class ExplorePropertyTests: XCTestCase {
             "         RUNNING -> STOP",
             "         STOP -> RESUMING",
             "       -> success, new resuming FD; now RESUMING, sessions: resuming (nothing written), FD: resuming",
-            "    2. write invalid data into the resuming FD",
-            "       -> the write is accepted; now RESUMING, sessions: resuming (invalid data written), FD: resuming",
+            "    2. write into the resuming FD",
+            "       -> the write is accepted: data that is no valid stream; now RESUMING, sessions: resuming (invalid data written), FD: resuming",
             "    3. request STOP (1)",
             "         quirk accepts-invalid-stream: the data written is no valid stream, and the driver loads it all the same",
             "         RESUMING -> STOP",
@@ -334,6 +334,6 @@ final class ExplorePropertyTests: XCTestCase {
         }
         XCTAssertEqual(results, ["read the saving FD: the read returns data",
                                  "read the saving FD: the read returns data",
-                                 "write the next part of the stream into the resuming FD: fails: the session has ended"])
+                                 "write into the resuming FD: fails: the session has ended"])
     }
 }

@@ -71,21 +71,17 @@ public struct DeviceTable: Sendable {
     public var resetSlot: Int { readSlot + 1 }
     public var closeSlot: Int { readSlot + 2 }
     public var accessSlot: Int { readSlot + 3 }
-    public var writeInvalidSlot: Int { readSlot + 4 }
-    public var reopenSlot: Int { readSlot + 5 }
-    public var readToEndSlot: Int { readSlot + 6 }
-    public var writeStreamSlot: Int { readSlot + 7 }
+    public var reopenSlot: Int { readSlot + 4 }
+    public var readToEndSlot: Int { readSlot + 5 }
+    public var writeStreamSlot: Int { readSlot + 6 }
 
     /// `nil` when the device's states or outcomes do not fit the search's
     /// edge encoding (more than 2^20 outcomes of one action, more than 254
     /// actions, or more than 2^31 local states).
     public init?(machine: DriverMachine) {
-        self.machine = machine
         let model = machine.model
         let actions = machine.allActions
-        self.actions = actions
         let freeSlots = actions.firstIndex { !$0.isFree } ?? actions.count
-        self.freeSlots = freeSlots
         guard actions.count < LocalEdge.policySlot else { return nil }
         var idOf: [DeviceState: Int32] = [:]
         var states: [DeviceState] = [.opened(model)]
@@ -133,6 +129,18 @@ public struct DeviceTable: Sendable {
         }
         guard fits else { return nil }
         first.append(Int32(next.count))
+        self.init(machine: machine, actions: actions, freeSlots: freeSlots, states: states, first: first, next: next,
+                  broken: broken, flags: flags)
+    }
+
+    /// The table of these states and outcomes, with everything derived
+    /// from them (levels, successors one level further, policy groups).
+    private init(machine: DriverMachine, actions: [UserAction], freeSlots: Int, states: [DeviceState], first: [Int32],
+                 next: [Int32], broken: [UInt32], flags: [OutcomeFlags]) {
+        self.machine = machine
+        self.actions = actions
+        self.freeSlots = freeSlots
+        let model = machine.model
         self.states = states
         self.first = first
         self.next = next
@@ -220,6 +228,71 @@ public struct DeviceTable: Sendable {
         self.groupFlags = groupFlags
         self.groupOrdinal = groupOrdinal
         self.brokenBySlot = brokenBySlot
+    }
+
+    /// The table a free user needs, with the states it cannot tell apart
+    /// merged: states are bisimilar when, for every free action, their
+    /// outcomes break the same properties and lead to bisimilar states.
+    /// (A free user takes any action at any time and the devices never
+    /// meet, so the product of merged tables is bisimilar to the product of
+    /// the originals: every property breaks on the same paths, as soon.)
+    /// Each class is numbered by its first member, kept as its state and
+    /// outcomes; `classOf` maps each state of this table to its class.
+    public func merged() -> (table: DeviceTable, classOf: [Int32]) {
+        let count = states.count
+        let slots = actions.count
+        var classOf = [Int32](repeating: 0, count: count)
+        var classes = 1
+        while true {
+            var numbering: [[Int64]: Int32] = [:]
+            var refined = [Int32](repeating: 0, count: count)
+            for state in 0..<count {
+                var signature: [Int64] = [Int64(classOf[state])]
+                for slot in 0..<freeSlots {
+                    let low = Int(first[state * slots + slot]), high = Int(first[state * slots + slot + 1])
+                    var outcomes = Set<Int64>()
+                    for outcome in low..<high {
+                        let to = next[outcome] < 0 ? -1 : Int64(classOf[Int(next[outcome])])
+                        outcomes.insert(Int64(broken[outcome]) << 32 | (to & 0xFFFF_FFFF))
+                    }
+                    signature.append(-Int64(slot) - 1)
+                    signature += outcomes.sorted()
+                }
+                if let known = numbering[signature] {
+                    refined[state] = known
+                } else {
+                    let id = Int32(numbering.count)
+                    numbering[signature] = id
+                    refined[state] = id
+                }
+            }
+            classOf = refined
+            if numbering.count == classes { break }
+            classes = numbering.count
+        }
+        var representative: [Int] = []
+        var seen = Set<Int32>()
+        for state in 0..<count where seen.insert(classOf[state]).inserted { representative.append(state) }
+        var newFirst: [Int32] = []
+        var newNext: [Int32] = []
+        var newBroken: [UInt32] = []
+        var newFlags: [OutcomeFlags] = []
+        for state in representative {
+            for slot in 0..<slots {
+                newFirst.append(Int32(newNext.count))
+                let low = Int(first[state * slots + slot]), high = Int(first[state * slots + slot + 1])
+                for outcome in low..<high {
+                    newNext.append(next[outcome] < 0 ? -1 : classOf[Int(next[outcome])])
+                    newBroken.append(broken[outcome])
+                    newFlags.append(flags[outcome])
+                }
+            }
+        }
+        newFirst.append(Int32(newNext.count))
+        let table = DeviceTable(machine: machine, actions: actions, freeSlots: freeSlots,
+                                states: representative.map { states[$0] }, first: newFirst, next: newNext,
+                                broken: newBroken, flags: newFlags)
+        return (table, classOf)
     }
 
     /// The outcome range of `action` (a slot) in local state `state`.

@@ -2,13 +2,11 @@
 /// temporary end (ENOMSG, pre-copy) or permanent end (0, STOP_COPY), the
 /// resuming stream as a whole, a part, or invalid data [000, 001].
 extension DriverMachine {
-    /// Every outcome of `action` (`accessFD`, `writeInvalid`, `readToEnd`,
-    /// `writeStream`) on the FD the user holds; none when the action does
-    /// not fit the FD.
+    /// Every outcome of `action` (`accessFD`, `readToEnd`, `writeStream`) on
+    /// the FD the user holds; none when the action does not fit the FD.
     func streamBranches(_ device: DeviceState, _ action: UserAction, record: Bool, _ body: (Branch) -> Void) {
         guard let kind = device.userFD.kind else { return }
-        let reads = action == .accessFD || action == .readToEnd
-        if kind == .saving && !reads { return }
+        if kind == .saving && action == .writeStream { return }
         if kind == .resuming && action == .readToEnd { return }
         let live: Bool
         switch device.userFD {
@@ -23,7 +21,7 @@ extension DriverMachine {
         guard device.userFD == .driver(kind) else {
             // A session the driver let go of without ending it: it still
             // serves reads and writes, of nothing the device will load.
-            let result: StreamResult = kind == .resuming ? .written : (action == .readToEnd ? .dataToEnd : .data)
+            let result: StreamResult = kind == .resuming ? .wrotePart : (action == .readToEnd ? .dataToEnd : .data)
             body(Branch(after: device, result: .stream(result), flags: .succeeded))
             return
         }
@@ -93,8 +91,9 @@ extension DriverMachine {
         }
     }
 
-    /// A write into the driver's live resuming session: the next part of
-    /// the stream (`accessFD`), invalid data, or a whole stream.
+    /// A write into the driver's live resuming session: one write
+    /// (`accessFD`: the next part of the stream, its rest, or data that is
+    /// no valid stream), or a whole stream (`writeStream`).
     func write(_ device: DeviceState, _ action: UserAction, _ body: (Branch) -> Void) {
         func emit(_ stream: ResumingStream, _ result: StreamResult) {
             var after = device
@@ -102,19 +101,18 @@ extension DriverMachine {
             body(Branch(after: after, result: .stream(result), flags: [.succeeded, .wrote]))
         }
         switch action {
-        case .accessFD:
-            switch device.resumingStream {
-            case .empty, .partial:
-                emit(.partial, .written)
-                emit(.complete, .written)
-            case .complete, .invalid:
-                // Data beyond one whole stream is no valid stream.
-                emit(.invalid, .written)
-            }
         case .writeStream:
             emit(device.resumingStream == .empty ? .complete : .invalid, .streamWritten)
         default:
-            emit(.invalid, .written)
+            switch device.resumingStream {
+            case .empty, .partial:
+                emit(.partial, .wrotePart)
+                emit(.complete, .wroteRest)
+            case .complete, .invalid:
+                // Data beyond one whole stream is no valid stream.
+                break
+            }
+            emit(.invalid, .wroteInvalid)
         }
     }
 }

@@ -169,21 +169,19 @@ public struct DriverMachine: Sendable {
     /// slots by.
     public var allActions: [UserAction] {
         requestValues.map(UserAction.request)
-            + [.readState, .reset, .closeFD, .accessFD, .writeInvalid, .reopen, .readToEnd, .writeStream]
+            + [.readState, .reset, .closeFD, .accessFD, .reopen, .readToEnd, .writeStream]
     }
 
     /// The actions a free user can take on `device`, in a fixed order:
     /// requests by value, read the state, reset, then (holding an FD)
-    /// close it and read or write it (and write invalid data into a
-    /// resuming FD), then close and reopen the device.
+    /// close it and read or write it, then close and reopen the device.
     public func actions(for device: DeviceState) -> [UserAction] {
         var actions = requestValues.map(UserAction.request)
         actions.append(.readState)
         actions.append(.reset)
-        if let kind = device.userFD.kind {
+        if device.userFD != .none {
             actions.append(.closeFD)
             actions.append(.accessFD)
-            if kind == .resuming { actions.append(.writeInvalid) }
         }
         actions.append(.reopen)
         return actions
@@ -226,7 +224,7 @@ public struct DriverMachine: Sendable {
             var after = device
             after.userFD = .none
             body(Branch(after: after.normalized(), result: .done, flags: .succeeded))
-        case .accessFD, .writeInvalid, .readToEnd, .writeStream:
+        case .accessFD, .readToEnd, .writeStream:
             streamBranches(device, action, record: record, body)
         }
     }
@@ -249,7 +247,9 @@ public struct DriverMachine: Sendable {
             case .dataToEnd: return "the reads return data, then 0: end of stream"
             case .dataToNoMessage: return "the reads return data, if any, then fail with ENOMSG: no data for now"
             case .dataToEarlyNoMessage: return "the reads fail with ENOMSG before the end of stream"
-            case .written: return "the write is accepted"
+            case .wrotePart: return "the write is accepted: part of the stream"
+            case .wroteRest: return "the write is accepted: the rest of the stream"
+            case .wroteInvalid: return "the write is accepted: data that is no valid stream"
             case .streamWritten: return "the stream is written"
             case .ended: return "fails: the session has ended"
             }
@@ -265,8 +265,7 @@ public struct DriverMachine: Sendable {
         case .closeFD: return "close the \(device.userFD.kind?.rawValue ?? "") FD"
         case .accessFD:
             let kind = device.userFD.kind ?? .saving
-            return kind == .saving ? "read the saving FD" : "write the next part of the stream into the resuming FD"
-        case .writeInvalid: return "write invalid data into the resuming FD"
+            return kind == .saving ? "read the saving FD" : "write into the resuming FD"
         case .reopen: return "close the device and open it again"
         case .readToEnd: return "read the saving FD to its end"
         case .writeStream: return "write the whole stream into the resuming FD"

@@ -9,11 +9,10 @@ public enum UserAction: Hashable, Sendable {
     case reset
     /// `close()` of the data FD the user holds.
     case closeFD
-    /// One `read()` of a saving FD, or one `write()` of the next part of
-    /// the stream into a resuming FD; ended or not.
+    /// One `read()` of a saving FD, or one `write()` into a resuming FD
+    /// (the next part of the stream, its rest, or data that is no valid
+    /// stream); ended or not.
     case accessFD
-    /// `write()` of data that is no valid stream into a resuming FD.
-    case writeInvalid
     /// `close()` of the device (the driver's `close_device`), then `open()`
     /// again: a reopened device is in the reset state with no session.
     case reopen
@@ -134,8 +133,13 @@ public enum StreamResult: Hashable, Sendable {
     case dataToNoMessage
     /// Reads stop at ENOMSG before the end, in STOP_COPY.
     case dataToEarlyNoMessage
-    /// `write()` is accepted.
-    case written
+    /// `write()` is accepted, with part of the stream.
+    case wrotePart
+    /// `write()` is accepted, with the rest of the stream.
+    case wroteRest
+    /// `write()` is accepted, with data that is no valid stream (another
+    /// device's, or more than one stream).
+    case wroteInvalid
     /// A whole stream is written.
     case streamWritten
     /// The FD's session has ended: the read or write fails.
@@ -150,7 +154,7 @@ public enum StreamResult: Hashable, Sendable {
     /// Whether data went into a resuming session.
     public var wrote: Bool {
         switch self {
-        case .written, .streamWritten: return true
+        case .wrotePart, .wroteRest, .wroteInvalid, .streamWritten: return true
         default: return false
         }
     }

@@ -15,6 +15,10 @@ public struct MultiExploration: Sendable {
     public var statistics: SearchStatistics
     /// Whether interchangeable devices were reduced by symmetry.
     public var reduced: Bool
+    /// Under a free user with the reduction on: per distinct table, the
+    /// device states a free user reaches, and how many classes of
+    /// bisimilar ones the search ran on.
+    public var mergedStates: [(Int, Int)]? = nil
     /// The reduced search ran, but a trace it found did not replay in the
     /// policy's own order, so the search was redone in that order.
     public var redoneInOrder: Bool = false

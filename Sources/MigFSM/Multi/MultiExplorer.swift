@@ -98,8 +98,18 @@ public struct MultiExplorer: Sendable {
             }
             return OrderedPolicySearch.run(self, flat, options)
         }
+        // A free user cannot tell bisimilar device states apart: with the
+        // reduction on, the search runs on merged tables.
+        var searched = flat
+        var lifting: FreeUserSearch.Lifting?
+        if symmetry {
+            let merged = tables.map { $0.merged() }
+            searched = DeviceTables(tables: merged.map(\.table), tableOf: tableOf)
+            lifting = FreeUserSearch.Lifting(tables: tables, classOf: merged.map(\.classOf))
+        }
         guard let result = FreeUserSearch.run(
-            tables: flat, devices: devices.count, classes: classes, symmetric: reducesBySymmetry, options: options)
+            tables: searched, devices: devices.count, classes: classes, symmetric: reducesBySymmetry, options: options,
+            lifting: lifting)
         else {
             return MultiExploration(states: 0, transitions: 0, depth: 0, counterexamples: [], incomplete: false,
                                     queue: 0, statistics: SearchStatistics(), reduced: false)
@@ -121,6 +131,7 @@ public struct MultiExplorer: Sendable {
         return MultiExploration(
             states: outcome.states, transitions: outcome.transitions, depth: outcome.depth,
             counterexamples: counterexamples.sorted { $0.property < $1.property }, incomplete: outcome.incomplete,
-            queue: outcome.queued, statistics: outcome.statistics, reduced: reducesBySymmetry)
+            queue: outcome.queued, statistics: outcome.statistics, reduced: reducesBySymmetry,
+            mergedStates: lifting == nil ? nil : zip(tables, searched.tables).map { ($0.freeStates, $1.freeStates) })
     }
 }

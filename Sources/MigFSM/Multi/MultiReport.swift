@@ -76,9 +76,18 @@ public struct MultiReport: Sendable {
         return text
     }
 
-    /// How the search treated interchangeable devices.
+    /// How the search treated interchangeable devices and, under a free
+    /// user, device states it cannot tell apart.
     public var reduction: String {
-        if explorer.classes.isEmpty { return "no interchangeable devices" }
+        var merged = ""
+        if let counts = exploration.mergedStates {
+            merged = "bisimilar device states merged ("
+                + counts.map { "\($0.0) to \($0.1)" }.joined(separator: ", ") + ")"
+        }
+        if explorer.classes.isEmpty { return merged.isEmpty ? "no interchangeable devices" : "no interchangeable devices; " + merged }
+        if explorer.policy == nil && explorer.symmetry {
+            return "symmetry reduction: interchangeable devices sorted; " + merged
+        }
         if !explorer.symmetry { return "symmetry reduction off" }
         if exploration.redoneInOrder {
             return "no symmetry reduction: a trace of the reduced search does not replay in the policy's order, so the search ran in that order"
