@@ -64,7 +64,7 @@ final class ExploreDriverFileTests: XCTestCase {
         XCTAssertEqual(errors("flag STOP_COPY"),
                        "t.driver:1:1: error: unknown keyword 'flag'; did you mean 'flags'?\n")
         XCTAssertEqual(errors("flags STOP_COPY\nbehaviour x"),
-                       "t.driver:2:1: error: unknown keyword 'behaviour'; expected one of: driver, protocol, flags, lookup, arc, fault, quirk\n")
+                       "t.driver:2:1: error: unknown keyword 'behaviour'; expected one of: driver, protocol, flags, lookup, arc, fault, quirk, effect\n")
     }
 
     func testUnknownStateAndFeature() {
@@ -144,7 +144,7 @@ final class ExploreDriverFileTests: XCTestCase {
             t.driver:4:23: error: unknown fault 'stay'; did you mean 'stays'?
             t.driver:5:23: error: 'after-session' needs an arc that opens a session; STOP -> RUNNING opens none
             t.driver:6:7: error: fault of RUNNING -> STOP_COPY, which the driver does not implement (no 'arc' line and no feature set requires it)
-            t.driver:7:7: error: expected 'all', 'reset-while-locked' or an arc 'A -> B', found 'al'; did you mean 'all'?
+            t.driver:7:7: error: expected 'all', 'reset-while-locked', 'reset-may-fail' or an arc 'A -> B', found 'al'; did you mean 'all'?
             t.driver:8:30: error: fault 'stays' is named twice
             t.driver:9:22: error: expected a fault: 'stays', 'error' or 'after-session' at end of line
 
@@ -182,6 +182,41 @@ final class ExploreDriverFileTests: XCTestCase {
             t.driver:13:7: note: first given here
 
             """)
+    }
+
+    /// The stream quirks go on the arc that leaves RESUMING; effects name
+    /// implemented arcs, once each, and known effects.
+    func testBadStreamQuirksAndEffects() {
+        XCTAssertEqual(errors("""
+            flags STOP_COPY
+            arc required
+            quirk STOP -> RESUMING accepts-truncated-stream
+            quirk RESUMING -> STOP accepts-invalid-stream
+            effect STOP -> STOP_COPY disable-device
+            effect STOP -> STOP_COPY disables-device, disables-device
+            effect STOP -> STOP_COPY disables-device, enables-device
+            effect RUNNING -> STOP_COPY disables-device
+            effect STOP -> STOP_COPY disables-device
+            effect STOP -> STOP_COPY enables-device
+            effect all disables-device
+            quirk enomsg-in-stop-copy
+            quirk failed-reset-records-running
+            fault reset-may-fail
+            """), """
+            t.driver:3:24: error: 'accepts-truncated-stream' needs an arc that leaves a resuming session, where the data written is validated; STOP -> RESUMING leaves none
+            t.driver:5:26: error: unknown effect 'disable-device'; did you mean 'disables-device'?
+            t.driver:6:43: error: effect 'disables-device' is named twice
+            t.driver:7:26: error: an arc cannot both disable and enable the device
+            t.driver:8:8: error: effect of RUNNING -> STOP_COPY, which the driver does not implement (no 'arc' line and no feature set requires it)
+            t.driver:10:8: error: duplicate effect line for STOP -> STOP_COPY
+            t.driver:9:8: note: first given here
+            t.driver:11:8: error: expected an arc 'A -> B', found 'all'
+
+            """)
+        let driver = try? DriverReader.read(text: "flags STOP_COPY\narc required\nfault reset-may-fail\neffect STOP -> STOP_COPY disables-device",
+                                           path: "t.driver", model: model)
+        XCTAssertEqual(driver?.resetMayFail, true)
+        XCTAssertEqual(driver?.effects, [Arc(model.id("STOP"), model.id("STOP_COPY")): .disablesDevice])
     }
 
     /// The shared SourceText checks apply to driver files too.

@@ -40,29 +40,39 @@ final class ExploreTests: XCTestCase {
     ///   user holds no FD, an ended saving FD or an ended resuming FD (each
     ///   reachable: leave STOP_COPY/RESUMING by request, reset or an error
     ///   fault, or close the FD first): 3 states each;
-    /// - in a session state (STOP_COPY, RESUMING, PRE_COPY, PRE_COPY_P2P) the
-    ///   user holds the session's FD or closed it: entering the state from
-    ///   outside always hands a new FD (replacing the old), moving inside the
-    ///   saving group keeps it: 2 states each.
-    /// {STOP_COPY}: 3*3 + 2*2 = 13; with P2P +3 = 16; with PRE_COPY +2 = 15;
-    /// with both +3 +2 +2 = 20.
+    /// - in a saving state (STOP_COPY, PRE_COPY, PRE_COPY_P2P) the user
+    ///   holds the session's FD, with nothing, part or all of the stream
+    ///   read, or closed it (the progress is then forgotten): 4 states each;
+    /// - in RESUMING the user holds the FD or closed it, and the driver's
+    ///   session holds nothing, part of a stream, a complete stream or
+    ///   invalid data: 8 states.
+    /// {STOP_COPY}: 3*3 + 4 + 8 = 21; with P2P +3 = 24; with PRE_COPY +4 =
+    /// 25; with both +3 +4 +4 = 32.
     func testDefaultDriverHoldsWithExactStateCounts() {
         let sets = model.validFeatureSets
         let report = ExploreReport.explore(
             model: model, driver: .standard(featureSets: sets), driverPath: nil, featureSets: sets)!
-        XCTAssertEqual(report.explorations.map(\.states), [13, 16, 15, 20])
+        XCTAssertEqual(report.explorations.map(\.states), [21, 24, 25, 32])
         XCTAssertEqual(report.violations, 0)
-        XCTAssertTrue(report.explorations.allSatisfy { $0.propertiesChecked == 13 })
+        XCTAssertTrue(report.explorations.allSatisfy { $0.propertiesChecked == 18 })
         // {STOP_COPY} by hand: per state 9 request values, each with and
         // without a reset arriving under the lock (x2); a served request of
         // k arcs has 1 + (2 or 3 failures per arc) outcomes (stays, error,
         // and after-session on arcs that open a session):
         //   ERROR 9, STOP 1+3+4+4+5 = 17, RUNNING 1+3+6+6+5 = 21,
-        //   STOP_COPY 1+3+5+6+5 = 20, RESUMING 20 outcomes;
-        //   2 * (3*9 + 3*17 + 3*21 + 2*20 + 2*20) = 442;
-        // read and reset on all 13 states: 26; close and access on the 8
-        // states where the user holds an FD: 16. 442 + 26 + 16 = 484.
-        XCTAssertEqual(report.explorations.map(\.transitions), [484, 752, 662, 1260])
+        //   STOP_COPY 1+3+5+6+5 = 20; RESUMING with a complete stream 20,
+        //   with anything else 9 (leaving RESUMING fails validation at once);
+        //   2 * (3*9 + 3*17 + 3*21 + 4*20 + 2*20 + 6*9) = 630;
+        // read the state and reopen on all 21 states: 42; reset, which may
+        // fail, 2 outcomes each: 42; the FD actions: an ended saving FD
+        // (close, read) 3*2 = 6, an ended resuming FD (close, write) 3*2 =
+        // 6, STOP_COPY's FD (close; a read of nothing or part of the stream
+        // returns more or the last of it, of all of it 0) 3+3+2 = 8,
+        // RESUMING's FD (close; a write after nothing or part of a stream
+        // carries part of it, its rest or invalid data, after a whole
+        // stream or invalid data it is invalid) 4+4+2+2 = 12.
+        // 630 + 42 + 42 + 6 + 6 + 8 + 12 = 746.
+        XCTAssertEqual(report.explorations.map(\.transitions), [746, 1044, 1039, 1854])
     }
 
     func testReferenceDriverHolds() {
@@ -74,8 +84,8 @@ final class ExploreTests: XCTestCase {
             model: model, driver: driver, driverPath: "reference.driver", featureSets: driver.featureSets)!
         XCTAssertEqual(report.violations, 0)
         // The same space as the default driver: the extra arcs are never asked for.
-        XCTAssertEqual(report.explorations.map(\.states), [13, 16, 15, 20])
-        XCTAssertEqual(report.explorations.map(\.transitions), [484, 752, 662, 1260])
+        XCTAssertEqual(report.explorations.map(\.states), [21, 24, 25, 32])
+        XCTAssertEqual(report.explorations.map(\.transitions), [746, 1044, 1039, 1854])
     }
 
     /// Seed 004's driver: STOP -> RUNNING drops nvmevf_cmd_resume_device()'s
@@ -90,11 +100,16 @@ final class ExploreTests: XCTestCase {
             model: model, driver: driver, driverPath: "nvme-rfc.driver", featureSets: driver.featureSets)!
         XCTAssertEqual(report.explorations.count, 1)
         let exploration = report.explorations[0]
-        // The default driver's 13 states minus the 3 in ERROR (this driver
-        // never records ERROR) plus RUNNING-with-the-hardware-in-STOP, with
-        // each of the 3 FDs a state without a session allows.
-        XCTAssertEqual(exploration.states, 13)
-        XCTAssertEqual(exploration.transitions, 426)
+        // Without the save: STOP, RUNNING and RUNNING with the hardware in
+        // STOP, each with the 3 FDs a state without a session allows, and
+        // RESUMING's 8 states: 17 (no ERROR: this driver never records it).
+        // With the device disabled by the save: STOP_COPY's 4 states; STOP,
+        // RUNNING and RUNNING with the hardware in STOP, with no FD or the
+        // ended saving FD (6); RESUMING's 8 (only a loaded stream or a reset
+        // enables the device again, so no ended resuming FD goes with it):
+        // 18. 17 + 18 = 35.
+        XCTAssertEqual(exploration.states, 35)
+        XCTAssertEqual(exploration.transitions, 1047)
         XCTAssertEqual(exploration.counterexamples.map(\.property), [.hardwareMatchesRecorded])
         XCTAssertEqual(traceLines(exploration.counterexamples[0]), [
             "violation of hardware-matches-recorded on {STOP_COPY}: the driver records RUNNING but the hardware is in STOP",
@@ -111,13 +126,36 @@ final class ExploreTests: XCTestCase {
         ])
     }
 
-    /// Without the quirk, the same driver holds.
-    func testNVMeRFCWithTheResumeResultCheckedHolds() throws {
+    /// Without the quirk, the same driver still runs a saved device that
+    /// SAVE_DATA disabled (seed 004); with an arc that enables it again, it
+    /// holds.
+    func testNVMeRFCWithTheResumeResultChecked() throws {
         let text = try String(contentsOfFile: Repository.path("Specs/drivers/nvme-rfc.driver"), encoding: .utf8)
             .replacingOccurrences(of: "quirk STOP -> RUNNING ignores-hardware-failure", with: "")
         let report = exploreDriver(text)
-        XCTAssertEqual(report.violations, 0)
-        XCTAssertEqual(report.explorations[0].states, 10)
+        let found = report.explorations[0].counterexamples
+        XCTAssertEqual(found.map(\.property), [.hardwareMatchesRecorded])
+        XCTAssertEqual(found[0].message, "the driver records RUNNING but the device is disabled and does not run")
+        XCTAssertEqual(traceLines(found[0]).dropFirst(3), [
+            "    0. open: RUNNING, sessions: none, FD: none",
+            "    1. request STOP_COPY (3)",
+            "         RUNNING -> STOP",
+            "         STOP -> STOP_COPY",
+            "         the command disables the device (effect disables-device)",
+            "       -> success, new saving FD; now STOP_COPY (device disabled), sessions: saving, FD: saving, nothing read",
+            "    2. request RUNNING (2)",
+            "         STOP_COPY -> STOP",
+            "         the saving session ends",
+            "         STOP -> RUNNING",
+            "       -> success; now RUNNING (device disabled), sessions: none, FD: saving (ended)",
+        ])
+        // Enabled again on the way to RUNNING: STOP, RUNNING and RESUMING
+        // with what they allow (3 + 3 + 8), and the device disabled in
+        // STOP_COPY (4, every STOP_COPY: the save disables on entry), in
+        // STOP with no FD or the saving one ended (2) and in RESUMING (8).
+        let enabled = exploreDriver(text + "\neffect STOP -> RUNNING enables-device\n")
+        XCTAssertEqual(enabled.violations, 0)
+        XCTAssertEqual(enabled.explorations[0].states, 28)
     }
 
     /// `lookup kernel-unguarded` runs vfio_mig_get_next_state() as kernels
@@ -150,8 +188,8 @@ final class ExploreTests: XCTestCase {
         let set = model.set("STOP_COPY")
         let machine = DriverMachine(model: model, features: set, driver: .standard(featureSets: [set]))!
         let two = Explorer(machine: machine, devices: 2)!.run()
-        XCTAssertEqual(two.states, 13 * 13)
-        XCTAssertEqual(two.transitions, 2 * 13 * 484)
+        XCTAssertEqual(two.states, 21 * 21)
+        XCTAssertEqual(two.transitions, 2 * 21 * 746)
         XCTAssertEqual(two.violations, 0)
         XCTAssertNil(Explorer(machine: machine, devices: MultiExplorer.maximumDevices + 1))
         XCTAssertNil(Explorer(machine: machine, devices: 0))
@@ -164,7 +202,7 @@ final class ExploreTests: XCTestCase {
         let lines = ok.out.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3)
         XCTAssertEqual(lines[0], "explore vfio-v2: driver default (each feature set's required arcs, every fault), spec lookup")
-        XCTAssertEqual(lines[1], "{STOP_COPY}: 13 states, 484 transitions, 13 properties checked, 0 violations")
+        XCTAssertEqual(lines[1], "{STOP_COPY}: 21 states, 746 transitions, 18 properties checked, 0 violations")
         XCTAssertEqual(lines[2], "explore: every property holds on 1 feature set")
 
         let nvme = Repository.path("Specs/drivers/nvme-rfc.driver")
@@ -190,7 +228,7 @@ final class ExploreTests: XCTestCase {
         let json = result.out
         XCTAssertTrue(json.hasPrefix("{\n  \"formatVersion\": 1,\n  \"protocol\": \"vfio-v2\",\n  \"driver\": {\n    \"name\": \"nvme-rfc\","))
         XCTAssertFalse(json.contains("microseconds"))
-        XCTAssertTrue(json.contains("\"states\": 13,\n      \"transitions\": 426,\n      \"depth\": "))
+        XCTAssertTrue(json.contains("\"states\": 35,\n      \"transitions\": 1047,\n      \"depth\": "))
         XCTAssertTrue(json.contains("\"property\": \"hardware-matches-recorded\""))
         XCTAssertTrue(json.contains("\"action\": \"request RUNNING (2)\""))
         XCTAssertTrue(json.contains("\"recorded\": \"RUNNING\",\n                  \"hardware\": \"STOP\""))
@@ -222,8 +260,8 @@ final class ExploreTests: XCTestCase {
         let lines = stats.err.split(separator: "\n")
         XCTAssertEqual(lines.count, 4)
         XCTAssertTrue(lines[0].hasPrefix("explore {STOP_COPY}: search "), stats.err)
-        XCTAssertTrue(lines[0].contains(" 13 states ("), stats.err)
-        XCTAssertTrue(lines[0].contains(" 484 transitions ("), stats.err)
+        XCTAssertTrue(lines[0].contains(" 21 states ("), stats.err)
+        XCTAssertTrue(lines[0].contains(" 746 transitions ("), stats.err)
         XCTAssertTrue(lines[0].hasSuffix(" bytes/state"), stats.err)
     }
 }

@@ -45,6 +45,34 @@ final class JSONSchemaTests: XCTestCase {
         XCTAssert(broken.out.contains("\"location\": {\n        \"file\": \"\(folder.file("broken.fsm"))\",\n        \"line\": 9,"), broken.out)
     }
 
+    /// explore on one device (the default driver, every shipped driver)
+    /// and on several (a free user, every shipped policy, a VM QEMU
+    /// refuses).
+    func testExploreJSON() throws {
+        for driver in [nil, "Specs/drivers/reference.driver", "Specs/drivers/nvme-rfc.driver"] {
+            let result = runCLI(["explore", spec, "--json"] + (driver.map { ["--driver", Repository.path($0)] } ?? []))
+            XCTAssertNotEqual(result.status, .usage, result.err)
+            assertValid(result.out, schema: "explore.schema.json")
+            XCTAssertEqual(runCLI(["explore", spec, "--format", "json"] + (driver.map { ["--driver", Repository.path($0)] } ?? [])).out,
+                           result.out)
+        }
+        let nvme = try JSONNode.parse(runCLI("explore", spec, "--driver", Repository.path("Specs/drivers/nvme-rfc.driver"), "--json").out)
+        guard case .array(let findings)? = nvme["findings"] else { return XCTFail("no findings") }
+        XCTAssertEqual(findings.map { $0["kind"] }, [.string("hardware-matches-recorded")])
+        XCTAssertEqual(findings.first?["line"], .number(51, integer: true))
+        let policies = ["naive-stop", "qemu-source", "qemu-destination"].map { Repository.path("Specs/policies/\($0).policy") }
+        for arguments in [["--devices", "2"]] + policies.map({ ["--devices", "2", "--policy", $0] })
+            + [["--devices", "2", "--policy", policies[1], "--features", "1:STOP_COPY", "--features", "2:STOP_COPY"]] {
+            let result = runCLI(["explore", spec, "--json"] + arguments)
+            XCTAssertNotEqual(result.status, .usage, result.err)
+            assertValid(result.out, schema: "explore-devices.schema.json")
+        }
+        let refused = try JSONNode.parse(runCLI("explore", spec, "--json", "--devices", "2", "--policy", policies[1],
+                                                "--features", "1:STOP_COPY", "--features", "2:STOP_COPY").out)
+        XCTAssertEqual(refused["refused"]?["devices"], .array([.number(1, integer: true), .number(2, integer: true)]))
+        XCTAssertEqual(refused["violations"], .number(0, integer: true))
+    }
+
     /// import-c on the fixtures (a lookup as written, tables only, a 5-state
     /// file) and on the real 6.12 vfio_main.c.
     func testImportCJSON() throws {

@@ -24,12 +24,12 @@ final class KernelPatchTests: XCTestCase {
     func patch(_ tree: EmitScratchFolder, spec: MigrationProtocol = Repository.vfio) throws -> KernelPatch {
         do {
             return try KernelPatch(model: spec, tree: tree.path, author: Self.author)
-        } catch let failure as KernelPatch.Failure {
-            switch failure {
+        } catch {
+            switch error {
             case .unproven(let error): XCTFail(error.message)
             case .input(let list): XCTFail(list.rendered)
             }
-            throw failure
+            throw error
         }
     }
 
@@ -115,7 +115,7 @@ final class KernelPatchTests: XCTestCase {
         XCTAssert(text.contains("\ndiff --git a/drivers/vfio/vfio_mig_fsm.h b/drivers/vfio/vfio_mig_fsm.h\nnew file mode 100644\n--- /dev/null\n"))
         XCTAssertFalse(text.contains(tree.path), "absolute paths in the patch")
         XCTAssertEqual(try patch(tree).text, text, "not deterministic")
-        for line in text.components(separatedBy: "\n").prefix { $0 != "---" } {
+        for line in text.components(separatedBy: "\n").prefix(while: { $0 != "---" }) {
             XCTAssertLessThanOrEqual(line.count, 75, "commit message line: \(line)")
         }
 

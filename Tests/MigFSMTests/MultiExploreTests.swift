@@ -12,6 +12,7 @@ final class MultiExploreTests: XCTestCase {
         var driver = DriverDescription.standard(featureSets: model.validFeatureSets)
         driver.faultsOfAllArcs = []
         driver.resetWhileLocked = false
+        driver.resetMayFail = false
         driver.name = "no-faults"
         return driver
     }
@@ -65,12 +66,43 @@ final class MultiExploreTests: XCTestCase {
     }
 
     func testSymmetryReductionCountsMultisets() throws {
-        // 20 device states each: 20^N ordered, C(20 + N - 1, N) multisets.
-        for (count, reduced, full) in [(1, 20, 20), (2, 210, 400), (3, 1540, 8000)] {
+        // 32 device states each, 17 classes of bisimilar ones: 32^N
+        // ordered, C(17 + N - 1, N) multisets of classes.
+        for (count, reduced, full) in [(1, 17, 32), (2, 153, 1024), (3, 969, 32768)] {
             XCTAssertEqual(try explorer(count).run().states, reduced, "N = \(count) reduced")
             XCTAssertEqual(try explorer(count, symmetry: false).run().states, full, "N = \(count) unreduced")
         }
         XCTAssertEqual(try explorer(3).run().violations, 0)
+    }
+
+    /// Under a free user the reduced search merges bisimilar device states
+    /// and sorts interchangeable devices; on drivers breaking each kind of
+    /// property it finds the same violations as the full product, with
+    /// shortest traces as long and the same messages, replayed on real
+    /// device states.
+    func testMergedStatesKeepVerdictsAndTraces() throws {
+        let base = "flags STOP_COPY | P2P | PRE_COPY\narc required\n"
+        let drivers = [
+            base + "fault RUNNING_P2P -> RUNNING stays\nquirk RUNNING_P2P -> RUNNING ignores-hardware-failure",
+            base + "quirk close-keeps-sessions",
+            base + "quirk PRE_COPY_P2P -> STOP_COPY returns-session",
+            base + "quirk RESUMING -> STOP accepts-invalid-stream",
+            base + "quirk enomsg-in-stop-copy\nquirk ends-stream-early",
+            base + "effect STOP -> STOP_COPY disables-device\nfault reset-may-fail\nquirk failed-reset-records-running",
+            base + "fault all stays, error, after-session\nfault reset-while-locked\nquirk reset-keeps-state",
+        ]
+        for text in drivers {
+            let driver = try DriverReader.read(text: text, path: "t.driver", model: model)
+            let setups = [DeviceSetup](repeating: DeviceSetup(driver: driver, driverPath: "t.driver", features: all), count: 2)
+            let reduced = try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: nil)).run()
+            let full = try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: nil, symmetry: false)).run()
+            XCTAssertNotNil(reduced.mergedStates, text)
+            XCTAssertFalse(full.counterexamples.isEmpty, text)
+            XCTAssertLessThan(reduced.states, full.states, text)
+            XCTAssertEqual(reduced.counterexamples.map(\.property), full.counterexamples.map(\.property), text)
+            XCTAssertEqual(reduced.counterexamples.map(\.steps.count), full.counterexamples.map(\.steps.count), text)
+            XCTAssertEqual(reduced.counterexamples.map(\.message), full.counterexamples.map(\.message), text)
+        }
     }
 
     func testMaxStatesStopsWithAClearMessage() {
@@ -97,31 +129,63 @@ final class MultiExploreTests: XCTestCase {
             """)
     }
 
-    func testTheQEMUPoliciesHoldWithoutFaults() throws {
-        for policy in ["qemu-source", "qemu-destination"] {
-            for count in 1...3 {
-                let run = try explorer(count, policy: policy, driver: noFaults).run()
-                XCTAssertEqual(run.violations, 0, "\(policy), \(count) devices")
-            }
+    /// Without driver faults QEMU's policies keep p2p-safety and
+    /// loaded-before-run on 1 to 3 devices; the source's belief goes stale
+    /// through a guest reset during pre-copy (vfio_pci_reset() leaves
+    /// QEMU's copy of the state alone), which QEMU notices only when the
+    /// next read of the ended FD fails.
+    func testTheQEMUPoliciesWithoutDriverFaults() throws {
+        for count in 1...3 {
+            let source = try explorer(count, policy: "qemu-source", driver: noFaults).run()
+            XCTAssertEqual(source.counterexamples.map(\.property), [.beliefConsistency], "qemu-source, \(count) devices")
+            XCTAssertEqual(source.counterexamples.first?.steps.last?.action, "reset the device")
+            let destination = try explorer(count, policy: "qemu-destination", driver: noFaults).run()
+            XCTAssertEqual(destination.violations, 0, "qemu-destination, \(count) devices")
         }
+        let one = try explorer(1, policy: "qemu-source", driver: noFaults).run()
+        XCTAssertEqual(MultiReport.render(one.counterexamples[0], model).split(separator: "\n").dropFirst(3).map(String.init), [
+            "    0. open: device 1: RUNNING, sessions: none, FD: none; believed RUNNING",
+            "    1. device 1: request PRE_COPY (6)  [policy: event save-setup, main, line 44]",
+            "         RUNNING -> PRE_COPY",
+            "       -> success, new saving FD; now device 1: PRE_COPY, sessions: saving, FD: saving, nothing read; believed PRE_COPY",
+            "    2. VM: interrupt guest-reset comes between migration events  [policy: event guest-reset, line 127]",
+            "       -> the VM is running; now device 1: PRE_COPY, sessions: saving, FD: saving, nothing read; believed PRE_COPY",
+            "    3. device 1: reset the device  [policy: event guest-reset, main, line 128]",
+            "         the saving session ends",
+            "       -> done; now device 1: RUNNING, sessions: none, FD: saving (ended); believed PRE_COPY",
+        ])
     }
 
+    /// Under every fault of the default driver: QEMU's source breaks only
+    /// belief-consistency (a reset behind its back), its destination also
+    /// loaded-before-run. Without resets behind QEMU's back (no reset under
+    /// the lock, no guest reset) the source holds every property; the
+    /// destination still starts the VM with a device whose start failed
+    /// and was reset.
     func testTheQEMUPoliciesUnderFaults() throws {
-        for policy in ["qemu-source", "qemu-destination"] {
-            let run = try explorer(2, policy: policy).run()
-            XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety", "belief-consistency"], policy)
-        }
-        // Without the deferred reset, only the recovery's reset remains.
+        XCTAssertEqual(try explorer(2, policy: "qemu-source").run().counterexamples.map(\.property.name),
+                       ["belief-consistency"])
+        XCTAssertEqual(try explorer(2, policy: "qemu-destination").run().counterexamples.map(\.property.name),
+                       ["loaded-before-run", "belief-consistency"])
         var driver = DriverDescription.standard(featureSets: model.validFeatureSets)
         driver.resetWhileLocked = false
-        let run = try explorer(2, policy: "qemu-source", driver: driver).run()
-        XCTAssertEqual(run.counterexamples.map(\.property.name), ["p2p-safety"])
+        for (name, expected) in [("qemu-source", [String]()), ("qemu-destination", ["loaded-before-run"])] {
+            var policy = try PolicyReader.load(path: Repository.path("Specs/policies/\(name).policy"), model: model)
+            policy.events.removeAll { $0.kind == .interrupt }
+            let setups = [DeviceSetup](repeating: DeviceSetup(driver: driver, driverPath: nil, features: all), count: 2)
+            let run = try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: policy)).run()
+            XCTAssertEqual(run.counterexamples.map(\.property.name), expected, name)
+        }
     }
 
     /// Under a policy the reduced search (each phase taking a class's
     /// devices in any order, keys sorted) reaches QEMU's verdicts, with
     /// shortest traces of the same length, replayed in QEMU's order: for
     /// every policy, with and without faults, one class or two interleaved.
+    /// (It is not always smaller: with events in reverse order and events
+    /// that stop at the first failure, taking devices in any order reaches
+    /// states QEMU's order does not; on 2 and 3 devices of qemu-source it
+    /// stores more, from 4 devices on fewer.)
     func testSymmetryUnderPoliciesKeepsVerdictsAndTraceLengths() throws {
         var noLocked = DriverDescription.standard(featureSets: model.validFeatureSets)
         noLocked.resetWhileLocked = false
@@ -140,11 +204,6 @@ final class MultiExploreTests: XCTestCase {
                     let ordered = try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: policy, symmetry: false)).run()
                     let reduced = try XCTUnwrap(MultiExplorer(model: model, devices: setups, policy: policy)).run()
                     XCTAssertTrue(reduced.reduced, label)
-                    // No larger when every device is alike; with interleaved
-                    // classes reordering may reach more states, deeper.
-                    if Set(features).count == 1 {
-                        XCTAssertLessThanOrEqual(reduced.states, ordered.states, label)
-                    }
                     XCTAssertEqual(reduced.counterexamples.map(\.property), ordered.counterexamples.map(\.property), label)
                     XCTAssertEqual(reduced.counterexamples.map(\.steps.count), ordered.counterexamples.map(\.steps.count), label)
                     XCTAssertEqual(reduced.counterexamples.map { numbersHidden($0.message) },
@@ -161,16 +220,16 @@ final class MultiExploreTests: XCTestCase {
             let run = try explorer(count, policy: "qemu-source").run()
             return [run.states, run.transitions]
         }
-        XCTAssertEqual(sizes, [[284, 867], [1061, 3755], [3118, 12336]])
+        XCTAssertEqual(sizes, [[2804, 6765], [8344, 21289], [19886, 52867]])
         let reduced = try explorer(3, policy: "qemu-source").run()
         let ordered = try explorer(3, policy: "qemu-source", symmetry: false).run()
-        XCTAssertEqual(ordered.states, 1645)
+        XCTAssertEqual(ordered.states, 8925)
         XCTAssertEqual(reduced.counterexamples.map { MultiReport.render($0, model) },
                        ordered.counterexamples.map { MultiReport.render($0, model) })
         let report = MultiReport(explorer: try explorer(3, policy: "qemu-source"), policyPath: nil, maxStates: nil,
                                  exploration: reduced)
         XCTAssertTrue(report.rendered.contains(
-            "1061 states (symmetry reduction: interchangeable devices sorted, each phase taking them in any order)"))
+            "8344 states (symmetry reduction: interchangeable devices sorted, each phase taking them in any order)"))
     }
 
     func testPolicyDiagnostics() {
@@ -194,12 +253,9 @@ final class MultiExploreTests: XCTestCase {
         XCTAssertEqual(errors("event e\nprepare STOP with P2Q recover ERROR\n"),
             "p.policy:2:19: error: unknown feature 'P2Q'; did you mean 'P2P'?\n")
         XCTAssertEqual(errors("event e\nmain write recover STOP\n"),
-            "p.policy:2:12: error: expected 'with', 'without' or 'from', found 'recover'\n")
-        XCTAssertEqual(errors("event e on-failure\nevent f on-failure\n"), """
-            p.policy:2:7: error: a second 'on-failure' event
-            p.policy:1:7: note: the 'on-failure' event is declared here
-
-            """)
+            "p.policy:2:12: error: expected 'with', 'without', 'from', 'then' or 'and', found 'recover'\n")
+        // A failure sequence of several events.
+        XCTAssertEqual(errors("event e on-failure\nevent f on-failure\n"), "")
         XCTAssertEqual(errors("evnt e\n"), "p.policy:1:1: error: unknown keyword 'evnt'; did you mean 'event'?\n")
         XCTAssertEqual(errors("policy p\n"), "p.policy: error: no 'event' line: a policy runs at least one VM event\n")
         XCTAssertEqual(errors("protocol other\nevent e\n"),
@@ -217,7 +273,7 @@ final class MultiExploreTests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         XCTAssertEqual(object["formatVersion"] as? Int, 1)
         XCTAssertEqual(object["protocol"] as? String, "vfio-v2")
-        XCTAssertEqual(object["states"] as? Int, 265)
+        XCTAssertEqual(object["states"] as? Int, 148)
         XCTAssertEqual(object["violations"] as? Int, 2)
         XCTAssertEqual(object["complete"] as? Bool, true)
         XCTAssertEqual((object["devices"] as? [[String: Any]])?.count, 2)
@@ -238,15 +294,15 @@ final class MultiExploreTests: XCTestCase {
         XCTAssertFalse(free.out.contains("\"belief\""))
     }
 
-    /// The output does not depend on the number of threads (4 devices
+    /// The output does not depend on the number of threads (3 devices
     /// without symmetry have levels large enough for two).
     func testOutputIsTheSameOnOneThreadAndTwo() {
         let spec = Repository.path("Specs/vfio-v2.fsm")
-        let one = runCLI("explore", spec, "--devices", "4", "--no-symmetry", "--threads", "1", "--stats")
-        let two = runCLI("explore", spec, "--devices", "4", "--no-symmetry", "--threads", "2", "--stats")
+        let one = runCLI("explore", spec, "--devices", "3", "--no-symmetry", "--threads", "1", "--stats")
+        let two = runCLI("explore", spec, "--devices", "3", "--no-symmetry", "--threads", "2", "--stats")
         XCTAssertEqual(one.status, .success)
         XCTAssertEqual(one.out, two.out)
-        XCTAssertTrue(one.out.contains("160000 states (symmetry reduction off), 40320000 transitions, depth 8"), one.out)
+        XCTAssertTrue(one.out.contains("32768 states (symmetry reduction off), 5695488 transitions, depth 9"), one.out)
         XCTAssertTrue(one.err.contains(", 1 thread, "), one.err)
         XCTAssertTrue(two.err.contains(", 2 threads, "), two.err)
         XCTAssertEqual(runCLI("explore", spec, "--devices", "2", "--threads", "0").status, .usage)
@@ -265,8 +321,12 @@ final class MultiExploreTests: XCTestCase {
 
     // MARK: - SPIN
 
-    /// Runs SPIN on the export; returns (errors, states stored).
-    func spin(_ arguments: [String], in directory: URL) throws -> (errors: Int, states: Int) {
+    /// Runs SPIN on the export; returns the properties its assertions
+    /// found violated (each property's assertion carries its own number:
+    /// `!(N)` for the single-device property N - 1, `&& 101` p2p-safety,
+    /// `&& 102` belief-consistency, `&& 103` loaded-before-run) and the
+    /// states stored.
+    func spin(_ arguments: [String], in directory: URL) throws -> (violated: Set<String>, states: Int) {
         let file = directory.appendingPathComponent("model.pml").path
         var output = CommandOutput()
         XCTAssertEqual(CommandLineTool.run(["export", "--promela"] + arguments + ["--out", file], output: &output), .success, output.standardError)
@@ -283,17 +343,29 @@ final class MultiExploreTests: XCTestCase {
             process.waitUntilExit()
             return String(decoding: data, as: UTF8.self)
         }
-        _ = try shell("spin -a model.pml && cc -O0 -DSAFETY -DNOREDUCE -o pan pan.c")
-        let report = try shell("./pan -m100000 -c0 -E")
+        _ = try shell("rm -f pan pan.c pan.h pan.b pan.m pan.p pan.t && spin -a model.pml && cc -O0 -DSAFETY -DNOREDUCE -o pan pan.c")
+        let report = try shell("./pan -m1000000 -c0 -E")
         func number(before marker: String) -> Int? {
             guard let line = report.split(separator: "\n").first(where: { $0.contains(marker) }) else { return nil }
             return Int(line.split(separator: " ").first { Int($0) != nil } ?? "")
         }
-        let errors = report.split(separator: "\n").first { $0.contains("errors:") }
-            .flatMap { Int($0.split(separator: " ").last ?? "") }
-        return (try XCTUnwrap(errors, report), try XCTUnwrap(number(before: "states, stored"), report))
+        var violated: Set<String> = []
+        for line in report.split(separator: "\n") where line.contains("assertion violated") {
+            if line.contains("&&101)") { violated.insert("p2p-safety") }
+            if line.contains("&&102)") { violated.insert("belief-consistency") }
+            if line.contains("&&103)") { violated.insert("loaded-before-run") }
+            if let open = line.range(of: "!("), let close = line[open.upperBound...].firstIndex(of: ")"),
+               let number = Int(line[open.upperBound..<close]), number >= 1, number <= ExploreProperty.allCases.count {
+                violated.insert(ExploreProperty.allCases[number - 1].name)
+            }
+        }
+        return (violated, try XCTUnwrap(number(before: "states, stored"), report))
     }
 
+    /// SPIN on the same system: the same states under a free user, the
+    /// same violated properties under every policy (SPIN's states also
+    /// count the processes' program counters, so only the verdicts are
+    /// compared there).
     func testSPINAgreesOnVerdictsAndStates() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/spin") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/spin") else {
             throw XCTSkip("spin is not installed (apt-get install spin; CI installs it)")
@@ -302,21 +374,36 @@ final class MultiExploreTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let spec = Repository.path("Specs/vfio-v2.fsm")
-        for count in 1...3 {
+        for count in 1...2 {
             let ours = try explorer(count, symmetry: false).run()
             let theirs = try spin([spec, "--devices", "\(count)"], in: directory)
             XCTAssertEqual(theirs.states, ours.states, "free user, \(count) devices")
-            XCTAssertEqual(theirs.errors == 0, ours.violations == 0, "free user, \(count) devices")
+            XCTAssertEqual(theirs.violated, Set(ours.counterexamples.map(\.property.name)), "free user, \(count) devices")
         }
-        // Policies: verdicts (SPIN's states include the processes' program
-        // counters). Each model costs a C compile (-O0 here: the test compares
-        // verdicts and counts, the race in bench/ times -O2): two devices only.
-        for count in [2] {
-            for policy in ["naive-stop", "qemu-source", "qemu-destination"] {
-                let ours = try explorer(count, policy: policy).run()
-                let theirs = try spin([spec, "--devices", "\(count)", "--policy", Repository.path("Specs/policies/\(policy).policy")], in: directory)
-                XCTAssertEqual(theirs.errors == 0, ours.violations == 0, "\(policy), \(count) devices")
-            }
+        // A driver with a quirk: the single-device property SPIN names.
+        let early = directory.appendingPathComponent("early.driver").path
+        try "flags STOP_COPY\narc required\nquirk ends-stream-early\n".write(toFile: early, atomically: true, encoding: .utf8)
+        let ours = try XCTUnwrap(MultiExplorer(
+            model: model, devices: [DeviceSetup(driver: DriverReader.load(path: early, model: model), driverPath: early,
+                                                features: model.set("STOP_COPY"))], policy: nil)).run()
+        XCTAssertEqual(try spin([spec, "--devices", "1", "--driver", early], in: directory).violated,
+                       Set(ours.counterexamples.map(\.property.name)))
+        // Policies: each model costs a C compile (-O0 here: the test compares
+        // verdicts, the race in bench/ times -O2): two devices only.
+        for policy in ["naive-stop", "qemu-source", "qemu-destination"] {
+            let ours = try explorer(2, policy: policy).run()
+            let theirs = try spin([spec, "--devices", "2", "--policy", Repository.path("Specs/policies/\(policy).policy")], in: directory)
+            XCTAssertEqual(theirs.violated, Set(ours.counterexamples.map(\.property.name)), "\(policy), 2 devices")
         }
+        // Mixed devices, QEMU's source without the deferred reset.
+        let mixed = try spin([spec, "--devices", "3", "--features", "2:STOP_COPY,P2P", "--driver", Repository.path("Specs/drivers/reference.driver"),
+                              "--policy", Repository.path("Specs/policies/qemu-source.policy")], in: directory)
+        let reference = try DriverReader.load(path: Repository.path("Specs/drivers/reference.driver"), model: model)
+        let sourcePolicy = try PolicyReader.load(path: Repository.path("Specs/policies/qemu-source.policy"), model: model)
+        let layout = [all, model.set("STOP_COPY", "P2P"), all]
+        let run = try XCTUnwrap(MultiExplorer(
+            model: model, devices: layout.map { DeviceSetup(driver: reference, driverPath: "reference.driver", features: $0) },
+            policy: sourcePolicy)).run()
+        XCTAssertEqual(mixed.violated, Set(run.counterexamples.map(\.property.name)), "qemu-source, mixed devices")
     }
 }

@@ -92,10 +92,10 @@ final class ProposalTests: XCTestCase {
                      RUNNING -> RUNNING_P2P
                      RUNNING_P2P -> STOP
                      STOP -> STOP_COPY
-                   -> success, new saving FD; now STOP_COPY, sessions: saving, FD: saving
+                   -> success, new saving FD; now STOP_COPY, sessions: saving, FD: saving, nothing read
                 2. request PRE_COPY (6)
                      STOP_COPY -> PRE_COPY_P2P: WARN_ON: the step function does not implement the arc; -EINVAL
-                   -> fails; now STOP_COPY, sessions: saving, FD: saving
+                   -> fails; now STOP_COPY, sessions: saving, FD: saving, nothing read
 
             """), result.out)
         XCTAssertTrue(result.out.hasSuffix("\nexplore: 2 violations on 2 of 4 feature sets\n"), result.out)

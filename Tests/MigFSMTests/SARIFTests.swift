@@ -163,4 +163,51 @@ final class SARIFTests: XCTestCase {
             $0["locations"]?[0]?["physicalLocation"]?["region"]?["startLine"] == .number(170, integer: true)
         })
     }
+
+    /// explore: one result per violated property, placed at the driver
+    /// file's line behind the trace (the quirk before the fault it meets),
+    /// else the policy's step; a rule per property with its help.
+    func testExploreSARIF() throws {
+        let result = runCLI("explore", spec, "--driver", Repository.path("Specs/drivers/nvme-rfc.driver"), "--format", "sarif")
+        XCTAssertEqual(result.status, .failure)
+        assertValid(result.out, schema: "sarif-2.1.0.schema.json")
+        let document = try JSONNode.parse(result.out)
+        guard case .array(let runs)? = document["runs"], let run = runs.first, case .array(let results)? = run["results"],
+              case .array(let rules)? = run["tool"]?["driver"]?["rules"] else { return XCTFail(result.out) }
+        XCTAssertEqual(rules.count, ExploreProperty.allCases.count + 4)
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(results[0]["ruleId"], .string("hardware-matches-recorded"))
+        let physical = results[0]["locations"]?[0]?["physicalLocation"]
+        XCTAssertEqual(physical?["region"]?["startLine"], .number(51, integer: true), "quirk STOP -> RUNNING ignores-hardware-failure")
+        XCTAssertEqual(results[0]["relatedLocations"]?[0]?["physicalLocation"]?["region"]?["startLine"], .number(34, integer: true),
+                       "fault STOP -> RUNNING stays")
+        guard case .array(let trace)? = results[0]["properties"]?["trace"] else { return XCTFail(result.out) }
+        XCTAssertEqual(trace.first, .string("shortest trace (2 user actions):"))
+        // A policy: the VM's properties at the policy's step line.
+        let policy = runCLI("explore", spec, "--devices", "2", "--policy", Repository.path("Specs/policies/qemu-destination.policy"),
+                            "--format", "sarif")
+        assertValid(policy.out, schema: "sarif-2.1.0.schema.json")
+        let policyDocument = try JSONNode.parse(policy.out)
+        guard case .array(let policyRuns)? = policyDocument["runs"], case .array(let policyResults)? = policyRuns.first?["results"] else {
+            return XCTFail(policy.out)
+        }
+        XCTAssertEqual(policyResults.map { $0["ruleId"] }, [.string("loaded-before-run"), .string("belief-consistency")])
+        XCTAssert(policyResults.allSatisfy {
+            $0["locations"]?[0]?["physicalLocation"]?["artifactLocation"]?["uri"] == .string(
+                relative(Repository.path("Specs/policies/qemu-destination.policy")))
+        }, policy.out)
+        // A VM QEMU refuses: one note, exit 0.
+        let refused = runCLI("explore", spec, "--devices", "2", "--policy", Repository.path("Specs/policies/qemu-source.policy"),
+                             "--features", "1:STOP_COPY", "--features", "2:STOP_COPY", "--format", "sarif")
+        XCTAssertEqual(refused.status, .success)
+        assertValid(refused.out, schema: "sarif-2.1.0.schema.json")
+        XCTAssert(refused.out.contains("\"ruleId\": \"vm-refused\""), refused.out)
+        XCTAssert(refused.out.contains("\"level\": \"note\""), refused.out)
+    }
+
+    /// A path as SARIF writes it from the working folder.
+    func relative(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : "file://" + path
+    }
 }

@@ -52,11 +52,18 @@ public enum ArcQuirk: Hashable, Sendable {
     case endsSessionEarly
     /// The step returns an error on every path: the arc is not really implemented.
     case alwaysFails
+    /// Leaving RESUMING, the driver accepts an incomplete stream (nothing
+    /// or part of one written) instead of failing the request.
+    case acceptsTruncatedStream
+    /// Leaving RESUMING, the driver accepts data that is no valid stream
+    /// (it does not validate what it loads).
+    case acceptsInvalidStream
 
     /// The quirk keywords, for diagnostics.
     public static let keywords = [
         "ignores-hardware-failure", "keeps-session", "returns-no-session", "returns-session",
         "leaks-session-on-failure", "records", "rolls-back-to", "ends-session-early", "always-fails",
+        "accepts-truncated-stream", "accepts-invalid-stream",
     ]
 
     /// `records STOP`, as written in a driver file.
@@ -71,6 +78,8 @@ public enum ArcQuirk: Hashable, Sendable {
         case .rollsBackTo(let state): return "rolls-back-to \(model.states[state].name)"
         case .endsSessionEarly: return "ends-session-early"
         case .alwaysFails: return "always-fails"
+        case .acceptsTruncatedStream: return "accepts-truncated-stream"
+        case .acceptsInvalidStream: return "accepts-invalid-stream"
         }
     }
 }
@@ -90,6 +99,41 @@ public enum DriverQuirk: String, Hashable, Sendable, CaseIterable {
     /// The driver's table lacks the spec's blocked requests and walks the
     /// shortest path instead of refusing.
     case ignoresBlocked = "ignores-blocked"
+    /// A read in STOP_COPY can fail with ENOMSG before the end of stream
+    /// (the uAPI: "ENOMSG may not be returned in STOP_COPY").
+    case enomsgInStopCopy = "enomsg-in-stop-copy"
+    /// A read in STOP_COPY can return 0 (end of stream) before all device
+    /// state was read.
+    case endsStreamEarly = "ends-stream-early"
+    /// `close_device` does not end the sessions (no `close_device` hook
+    /// that disables the migration files).
+    case closeKeepsSessions = "close-keeps-sessions"
+    /// `open_device` leaves `mig_state` as it was instead of RUNNING.
+    case openKeepsState = "open-keeps-state"
+    /// After a reset that failed, the driver records the reset state: the
+    /// PCI core calls `reset_done` whatever the reset returned
+    /// (`pci_try_reset_function()` -> `pci_dev_restore()`), and in-tree
+    /// drivers set RUNNING there.
+    case failedResetRecordsRunning = "failed-reset-records-running"
+}
+
+/// What an arc's hardware command does to the device besides moving it
+/// (`effect STOP -> STOP_COPY disables-device`).
+public struct ArcEffects: OptionSet, Hashable, Sendable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The command disables the device: it does not run again until an arc
+    /// enables it, a stream is loaded, or it is reset (seed 004's NVMe
+    /// SAVE_DATA: "disable the VF controller").
+    public static let disablesDevice = ArcEffects(rawValue: 1 << 0)
+    /// The command enables a disabled device again.
+    public static let enablesDevice = ArcEffects(rawValue: 1 << 1)
+
+    /// The spelling of each effect in driver files.
+    public static let spellings: [(String, ArcEffects)] = [
+        ("disables-device", .disablesDevice), ("enables-device", .enablesDevice),
+    ]
 }
 
 /// Which next-state lookup the driver's set_state loop calls.
@@ -106,6 +150,38 @@ public enum LookupSource: String, Hashable, Sendable, CaseIterable {
     /// The same table with the lookup migfsm emits, which stops skipping
     /// at the error state (`KernelTable.generatedLookup`).
     case generated
+}
+
+/// Where a driver file states each thing, for placing findings: the line
+/// of each arc, fault, quirk and effect statement (the first, when several
+/// say the same).
+public struct DriverLines: Sendable {
+    public var file: SourceLocation?
+    public var flags: SourceLocation?
+    public var arcs: [Arc: SourceLocation] = [:]
+    public var required: SourceLocation?
+    public var faults: [Arc: SourceLocation] = [:]
+    public var faultAll: SourceLocation?
+    public var resetWhileLocked: SourceLocation?
+    public var resetMayFail: SourceLocation?
+    /// `quirk A -> B KEYWORD`, by arc and keyword.
+    public var arcQuirks: [Arc: [String: SourceLocation]] = [:]
+    public var quirks: [DriverQuirk: SourceLocation] = [:]
+    public var effects: [Arc: SourceLocation] = [:]
+
+    public init() {}
+
+    /// The line behind `cause`, if the file states it.
+    public func location(of cause: TraceCause) -> SourceLocation? {
+        switch cause {
+        case .fault(let arc): return faults[arc] ?? faultAll
+        case .resetWhileLocked: return resetWhileLocked
+        case .resetMayFail: return resetMayFail
+        case .arcQuirk(let arc, let keyword): return arcQuirks[arc]?[keyword]
+        case .driverQuirk(let quirk): return quirks[quirk]
+        case .effect(let arc): return effects[arc]
+        }
+    }
 }
 
 /// A driver as a driver file declares it, resolved against a protocol: the
@@ -127,16 +203,25 @@ public struct DriverDescription: Sendable {
     /// `fault reset-while-locked`: a device reset may arrive while set_state
     /// holds the state mutex (the driver defers it to the unlock).
     public var resetWhileLocked: Bool
+    /// `fault reset-may-fail`: `VFIO_DEVICE_RESET` may fail, leaving the
+    /// device failed (the error state) until a reset succeeds.
+    public var resetMayFail: Bool
+    /// `effect A -> B ...`: what arcs' hardware commands do besides moving.
+    public var effects: [Arc: ArcEffects]
     public var arcQuirks: [Arc: [ArcQuirk]]
     public var quirks: Set<DriverQuirk>
     /// Quirks of the whole driver on some of its feature sets only
     /// (`quirk reset-keeps-state for STOP_COPY | PRE_COPY`).
     public var quirksByFeatures: [FeatureSet: Set<DriverQuirk>]
+    /// Where the driver file states each of these (empty for a driver
+    /// built in code).
+    public var lines = DriverLines()
 
     public init(name: String, featureSets: [FeatureSet], lookup: LookupSource = .spec,
                 arcs: Set<Arc> = [], implementsRequired: Bool = false,
                 faults: [Arc: FaultKinds] = [:], faultsOfAllArcs: FaultKinds = [],
-                resetWhileLocked: Bool = false, arcQuirks: [Arc: [ArcQuirk]] = [:],
+                resetWhileLocked: Bool = false, resetMayFail: Bool = false, effects: [Arc: ArcEffects] = [:],
+                arcQuirks: [Arc: [ArcQuirk]] = [:],
                 quirks: Set<DriverQuirk> = [], quirksByFeatures: [FeatureSet: Set<DriverQuirk>] = [:]) {
         self.name = name
         self.featureSets = featureSets
@@ -146,6 +231,8 @@ public struct DriverDescription: Sendable {
         self.faults = faults
         self.faultsOfAllArcs = faultsOfAllArcs
         self.resetWhileLocked = resetWhileLocked
+        self.resetMayFail = resetMayFail
+        self.effects = effects
         self.arcQuirks = arcQuirks
         self.quirks = quirks
         self.quirksByFeatures = quirksByFeatures
@@ -158,7 +245,7 @@ public struct DriverDescription: Sendable {
 
     /// The driver `explore` uses without `--driver`: for each feature set,
     /// exactly its required arcs, every fault on every arc, resets while
-    /// locked, no quirk. As a driver file:
+    /// locked and failing resets, no quirk. As a driver file:
     ///
     ///     driver default
     ///     flags STOP_COPY            # one line per valid feature set
@@ -166,10 +253,11 @@ public struct DriverDescription: Sendable {
     ///     arc required
     ///     fault all stays, error, after-session
     ///     fault reset-while-locked
+    ///     fault reset-may-fail
     public static func standard(featureSets: [FeatureSet]) -> DriverDescription {
         DriverDescription(
             name: "default", featureSets: featureSets, lookup: .spec, implementsRequired: true,
-            faultsOfAllArcs: .all, resetWhileLocked: true)
+            faultsOfAllArcs: .all, resetWhileLocked: true, resetMayFail: true)
     }
 
     /// The faults of `arc`.

@@ -14,9 +14,10 @@
 ///     fault reset-while-locked
 ///     quirk STOP -> RUNNING ignores-hardware-failure
 ///     quirk reset-keeps-state for STOP_COPY | PRE_COPY
+///     effect STOP -> STOP_COPY disables-device
 public enum DriverReader {
     /// The statement keywords, for "did you mean" suggestions.
-    public static let keywords = ["driver", "protocol", "flags", "lookup", "arc", "fault", "quirk"]
+    public static let keywords = ["driver", "protocol", "flags", "lookup", "arc", "fault", "quirk", "effect"]
 
     public static func load(path: String, model: MigrationProtocol) throws(DiagnosticList) -> DriverDescription {
         try read(try SourceText.read(path: path), model: model)
@@ -54,6 +55,11 @@ public enum DriverReader {
         var faults: [(Arc, FaultKinds, SourceLocation, SourceLocation?)] = []
         var faultsOfAll: FaultKinds = []
         var resetWhileLocked = false
+        var resetMayFail = false
+        var faultAllLine: SourceLocation?
+        var resetWhileLockedLine: SourceLocation?
+        var resetMayFailLine: SourceLocation?
+        var effects: [(Arc, ArcEffects, SourceLocation)] = []
         var arcQuirks: [(Arc, ArcQuirk, SourceLocation)] = []
         var quirks: [(DriverQuirk, SourceLocation)] = []
         /// `quirk Q for A | B`: a quirk on one feature set only.
@@ -109,6 +115,8 @@ public enum DriverReader {
                 try faultLine(&cursor)
             case "quirk":
                 try quirkLine(&cursor)
+            case "effect":
+                try effectLine(&cursor)
             default:
                 var message = "unknown keyword '\(keyword.text)'"
                 if let suggestion = Suggestion.closest(to: keyword.text, among: DriverReader.keywords) {
@@ -180,15 +188,20 @@ public enum DriverReader {
                 faults.append((arc, kinds, location, afterSession))
                 return
             }
-            let word = try cursor.name("'all', 'reset-while-locked' or an arc 'A -> B'")
+            let word = try cursor.name("'all', 'reset-while-locked', 'reset-may-fail' or an arc 'A -> B'")
             switch word.text {
             case "all":
                 faultsOfAll.formUnion(try faultKinds(&cursor).0)
+                if faultAllLine == nil { faultAllLine = word.location }
             case "reset-while-locked":
                 resetWhileLocked = true
+                if resetWhileLockedLine == nil { resetWhileLockedLine = word.location }
+            case "reset-may-fail":
+                resetMayFail = true
+                if resetMayFailLine == nil { resetMayFailLine = word.location }
             default:
-                var message = "expected 'all', 'reset-while-locked' or an arc 'A -> B', found '\(word.text)'"
-                if let suggestion = Suggestion.closest(to: word.text, among: ["all", "reset-while-locked"]) {
+                var message = "expected 'all', 'reset-while-locked', 'reset-may-fail' or an arc 'A -> B', found '\(word.text)'"
+                if let suggestion = Suggestion.closest(to: word.text, among: ["all", "reset-while-locked", "reset-may-fail"]) {
                     message += "; did you mean '\(suggestion)'?"
                 }
                 throw Diagnostic.error(at: word.location, message)
@@ -251,6 +264,12 @@ public enum DriverReader {
                     }
                     quirk = .endsSessionEarly
                 case "always-fails": quirk = .alwaysFails
+                case "accepts-truncated-stream", "accepts-invalid-stream":
+                    guard model.endsSession(arc), model.states[arc.from].session == .resuming else {
+                        throw Diagnostic.error(at: word.location,
+                            "'\(word.text)' needs an arc that leaves a resuming session, where the data written is validated; \(model.describe(arc)) leaves none")
+                    }
+                    quirk = word.text == "accepts-truncated-stream" ? .acceptsTruncatedStream : .acceptsInvalidStream
                 case "records": quirk = .records(try state(try cursor.name("the state the driver records")))
                 case "rolls-back-to": quirk = .rollsBackTo(try state(try cursor.name("the state the driver rolls back to")))
                 default:
@@ -299,6 +318,41 @@ public enum DriverReader {
                     notes: [.init(first.1, "first given here")])
             }
             quirks.append((quirk, word.location))
+        }
+
+        /// `effect A -> B disables-device, enables-device`: what the arc's
+        /// hardware command does besides moving the device.
+        mutating func effectLine(_ cursor: inout LineCursor) throws(Diagnostic) {
+            let location = cursor.here
+            guard isArc(cursor) else {
+                throw cursor.expected("an arc 'A -> B'")
+            }
+            let arc = try arc(&cursor)
+            let names = try cursor.names("an effect: 'disables-device' or 'enables-device'", separatedBy: .comma)
+            var kinds: ArcEffects = []
+            for name in names {
+                guard let kind = ArcEffects.spellings.first(where: { $0.0 == name.text })?.1 else {
+                    var message = "unknown effect '\(name.text)'"
+                    if let suggestion = Suggestion.closest(to: name.text, among: ArcEffects.spellings.map(\.0)) {
+                        message += "; did you mean '\(suggestion)'?"
+                    } else {
+                        message += "; expected 'disables-device' or 'enables-device'"
+                    }
+                    throw Diagnostic.error(at: name.location, message)
+                }
+                if kinds.contains(kind) {
+                    throw Diagnostic.error(at: name.location, "effect '\(name.text)' is named twice")
+                }
+                kinds.insert(kind)
+            }
+            if kinds == [.disablesDevice, .enablesDevice] {
+                throw Diagnostic.error(at: names[0].location, "an arc cannot both disable and enable the device")
+            }
+            if let first = effects.first(where: { $0.0 == arc }) {
+                throw Diagnostic.error(at: location, "duplicate effect line for \(model.describe(arc))",
+                    notes: [.init(first.2, "first given here")])
+            }
+            effects.append((arc, kinds, location))
         }
 
         /// `STOP_COPY | P2P`: a valid feature set of the spec.
@@ -390,6 +444,14 @@ public enum DriverReader {
                 }
                 quirkTable[arc, default: []].append(quirk)
             }
+            var effectTable: [Arc: ArcEffects] = [:]
+            for (arc, kinds, location) in effects {
+                if !implemented.contains(arc) {
+                    unimplemented(arc, location, "effect")
+                    continue
+                }
+                effectTable[arc] = kinds
+            }
             var scoped: [FeatureSet: Set<DriverQuirk>] = [:]
             for (quirk, set, location) in scopedQuirks {
                 guard sets.contains(set) else {
@@ -402,11 +464,30 @@ public enum DriverReader {
                 scoped[set, default: []].insert(quirk)
             }
             let fallback = path.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? path
-            return DriverDescription(
+            var lines = DriverLines()
+            lines.file = .file(path)
+            lines.flags = flags.first?.1
+            lines.arcs = firstArc
+            lines.required = required
+            for (arc, _, location, _) in faults where lines.faults[arc] == nil { lines.faults[arc] = location }
+            lines.faultAll = faultAllLine
+            lines.resetWhileLocked = resetWhileLockedLine
+            lines.resetMayFail = resetMayFailLine
+            for (arc, quirk, location) in arcQuirks {
+                let keyword = quirk.spelling(model).split(separator: " ").first.map(String.init) ?? ""
+                if lines.arcQuirks[arc]?[keyword] == nil { lines.arcQuirks[arc, default: [:]][keyword] = location }
+            }
+            for (quirk, location) in quirks where lines.quirks[quirk] == nil { lines.quirks[quirk] = location }
+            for (quirk, _, location) in scopedQuirks where lines.quirks[quirk] == nil { lines.quirks[quirk] = location }
+            for (arc, _, location) in effects { lines.effects[arc] = location }
+            var description = DriverDescription(
                 name: name?.text ?? fallback, featureSets: sets, lookup: lookup?.0 ?? .spec,
                 arcs: Set(firstArc.keys), implementsRequired: required != nil, faults: faultTable,
-                faultsOfAllArcs: faultsOfAll, resetWhileLocked: resetWhileLocked,
+                faultsOfAllArcs: faultsOfAll, resetWhileLocked: resetWhileLocked, resetMayFail: resetMayFail,
+                effects: effectTable,
                 arcQuirks: quirkTable, quirks: Set(quirks.map(\.0)), quirksByFeatures: scoped)
+            description.lines = lines
+            return description
         }
     }
 }

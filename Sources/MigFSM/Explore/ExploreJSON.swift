@@ -22,6 +22,7 @@ public enum ExploreJSON {
                 .object([("name", .string($0.name)), ("summary", .string($0.summary))])
             })),
             ("featureSets", .array(report.explorations.map { exploration($0, model) })),
+            ("findings", .array(report.findings.map(\.json))),
             ("violations", .number(report.violations)),
         ])
     }
@@ -68,11 +69,17 @@ public enum ExploreJSON {
         case .detached(let kind, let live):
             fd = .object([("session", .string(kind.rawValue)), ("live", .bool(live))])
         }
+        let saving: JSONValue = device.userFD == .driver(.saving)
+            ? .string(ExploreReport.savingText(device, model)) : .null
+        let resuming: JSONValue = device.resumingSession ? .string(ExploreReport.resumingText(device.resumingStream)) : .null
         return .object([
             ("recorded", .string(model.states[device.recorded].name)),
             ("hardware", .string(model.states[device.hardware].name)),
+            ("disabled", .bool(device.disabled)),
             ("sessions", .array(ExploreReport.sessionNames(device).map(JSONValue.string))),
             ("fd", fd),
+            ("savingStream", saving),
+            ("resumingStream", resuming),
         ])
     }
 }

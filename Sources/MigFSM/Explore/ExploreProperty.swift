@@ -14,6 +14,11 @@ public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparabl
     case noIntermediateSession = "no-intermediate-session"
     case hardwareMatchesRecorded = "hardware-matches-recorded"
     case sessionLivesInState = "session-lives-in-state"
+    case streamComplete = "stream-complete"
+    case precopyEnomsg = "precopy-enomsg"
+    case resumeValidates = "resume-validates"
+    case singleSavingFD = "single-saving-fd"
+    case closeEndsSessions = "close-ends-sessions"
 
     public var name: String { rawValue }
 
@@ -46,6 +51,59 @@ public enum ExploreProperty: String, Hashable, Sendable, CaseIterable, Comparabl
             return "the driver's recorded state is the hardware's state"
         case .sessionLivesInState:
             return "a device in RESUMING or the saving group keeps its session live (a failed step does not end it)"
+        case .streamComplete:
+            return "a STOP_COPY stream reads end of stream only once all device state was read, and leaving RESUMING succeeds only after a complete stream"
+        case .precopyEnomsg:
+            return "a read fails with ENOMSG (no data for now) only in the pre-copy states, never in STOP_COPY"
+        case .resumeValidates:
+            return "leaving RESUMING validates the data written: it succeeds only after a valid stream (a resume is aborted by reset only)"
+        case .singleSavingFD:
+            return "one saving session at a time: no saving FD is handed back while a saving session is live"
+        case .closeEndsSessions:
+            return "closing the device ends every session; it opens again in the reset state with no session"
+        }
+    }
+
+    /// What a violation means and where to look: the help a reviewer reads
+    /// with a finding (SARIF's rule help).
+    public var help: String {
+        switch self {
+        case .successReachesTarget:
+            return "SET_STATE returned 0 but the driver does not record the requested state. Look at the loop's exits: a refused lookup or a failed step must set an error."
+        case .failureStaysOnPath:
+            return "A failed request must leave the device in its original state, a state on the request's path, or ERROR (the uAPI comment). Look at what the failing step records or rolls back to."
+        case .sessionHandback:
+            return "A request hands back a new data FD exactly when it starts a session (entering RESUMING, or the saving group from outside); moving inside the group keeps the FD. Look at what the step returns."
+        case .sessionEndsOnLeave:
+            return "The driver must make the FD reach end of stream or error whenever the FSM leaves a data transfer state (the uAPI comment of migration_set_state). Look for the missing disable_fds on the arc."
+        case .noSessionLeak:
+            return "A session the driver no longer references stays live (an overwritten saving_migf/resuming_migf, or a file not released on an error path)."
+        case .resetRestores:
+            return "After VFIO_DEVICE_RESET (or the deferred reset at the unlock) the device must record RUNNING with every session ended. Look at reset_done and the deferred-reset helper."
+        case .errorExitOnlyByReset:
+            return "From ERROR only a device reset leads out (the uAPI comment). Look for a request path that reinitialises the device instead."
+        case .refusedChangesNothing:
+            return "Blocked, unsupported, out-of-range and ERROR requests must fail without moving the device or touching its sessions. Look at the driver's next-state table."
+        case .driverArcsImplemented:
+            return "The set_state loop asks the step function for an arc it does not implement (WARN_ON and -EINVAL). Implement the arc, or fix the table that asks for it."
+        case .requestBounded:
+            return "A request never returns: the lookup loops or the step keeps recording a state that is not the target. The state mutex stays held."
+        case .noIntermediateSession:
+            return "Only the last step of a request may return an FD; an FD from an intermediate step is a kernel warning and fails the request."
+        case .hardwareMatchesRecorded:
+            return "GET would report a state the device is not in: a hardware command failed and the driver recorded the target anyway, a save disabled the device and nothing enabled it again, or a failed reset was recorded as RUNNING."
+        case .sessionLivesInState:
+            return "A device recorded in RESUMING or the saving group has lost its session: a step ended it before a command that could still fail."
+        case .streamComplete:
+            return "\"End of stream on the FD indicates the entire device state has been transferred\" [000]: a STOP_COPY read must not return 0 before that, and leaving RESUMING must fail on an incomplete stream. Look at the read handler's end-of-stream test and the resume validation."
+        case .precopyEnomsg:
+            return "\"ENOMSG may not be returned in STOP_COPY\" [001]: QEMU treats ENOMSG as no data and would end the stream early. Return 0 at the end, or wait for data."
+        case .resumeValidates:
+            return "\"If the user provided data is found to be incomplete, inconsistent, or otherwise invalid, the migration driver must fail the SET_STATE ioctl\" [000]. Validate before loading."
+        case .singleSavingFD:
+            return "One saving session per pass through the saving group: a second saving FD while one is live breaks the stream in two (QEMU fails with EBADF, \"data_fd out of sync\")."
+        case .closeEndsSessions:
+            return "The driver must end every session \"before close_device() returns\" [000], and a device opened again starts in RUNNING."
         }
     }
 
@@ -91,6 +149,14 @@ struct PropertyChecks: Sendable {
     let sessionOf: [SessionKind?]
     let errorState: StateID
     let resetState: StateID
+    /// Per state: a saving state whose stream has a temporary end (pre-copy:
+    /// a saving state the spec does not declare `frozen`, when it declares
+    /// any); the others' end is permanent (STOP_COPY).
+    let temporaryEnd: [Bool]
+    /// Per state: the device runs there (declared neither `frozen` nor the
+    /// error state), so a disabled device cannot be in it; all false when
+    /// the spec declares no `frozen` states (nothing to tell them by).
+    let runs: [Bool]
 
     init(model: MigrationProtocol, table: PathTable) {
         self.model = model
@@ -120,6 +186,17 @@ struct PropertyChecks: Sendable {
         sessionOf = model.states.map(\.session)
         errorState = model.errorState
         resetState = model.resetState
+        temporaryEnd = Self.temporaryEnds(model)
+        let frozen = Set(model.frozen.map(\.state))
+        runs = model.states.indices.map { !frozen.isEmpty && !frozen.contains($0) && $0 != model.errorState }
+    }
+
+    /// Per state: a saving state whose stream ends for now (pre-copy), not
+    /// for good (STOP_COPY): one the spec does not declare `frozen`, when it
+    /// declares any.
+    static func temporaryEnds(_ model: MigrationProtocol) -> [Bool] {
+        let frozen = Set(model.frozen.map(\.state))
+        return model.states.indices.map { model.states[$0].session == .saving && !frozen.isEmpty && !frozen.contains($0) }
     }
 
     func name(_ state: StateID) -> String { model.states[state].name }
@@ -178,7 +255,8 @@ struct PropertyChecks: Sendable {
         if origin.recorded == errorState || origin.hardware == errorState {
             found += errorExit(origin: origin, after: after, action: "request \(asked())")
         }
-        if after.recorded != after.hardware || after.savingSession || after.resumingSession || sessionOf[after.recorded] != nil {
+        if after.recorded != after.hardware || after.savingSession || after.resumingSession
+            || sessionOf[after.recorded] != nil || after.disabled {
             found += steady(after)
         }
         return found
@@ -219,6 +297,9 @@ struct PropertyChecks: Sendable {
         if device.recorded != device.hardware {
             found.append(Violation(.hardwareMatchesRecorded,
                 "the driver records \(name(device.recorded)) but the hardware is in \(name(device.hardware))"))
+        } else if device.disabled && runs[device.recorded] {
+            found.append(Violation(.hardwareMatchesRecorded,
+                "the driver records \(name(device.recorded)) but the device is disabled and does not run"))
         }
         if let kind = sessionOf[device.recorded], !device.hasSession(kind) {
             found.append(Violation(.sessionLivesInState,

@@ -100,20 +100,48 @@ public struct ExploreReport: Sendable {
             .joined(separator: "; ")
     }
 
-    /// `RUNNING (hardware STOP), sessions: saving, FD: saving`
+    /// `RUNNING (hardware STOP), sessions: saving, FD: saving, partly read`
     public static func describe(_ device: DeviceState, _ model: MigrationProtocol) -> String {
         var text = model.states[device.recorded].name
         if device.hardware != device.recorded {
-            text += " (hardware \(model.states[device.hardware].name))"
+            text += " (hardware \(model.states[device.hardware].name)\(device.disabled ? ", disabled" : ""))"
+        } else if device.disabled {
+            text += " (device disabled)"
         }
-        let sessions = sessionNames(device)
+        let sessions = sessionNames(device).map { name in
+            name == SessionKind.resuming.rawValue ? "\(name) (\(resumingText(device.resumingStream)))" : name
+        }
         text += ", sessions: " + (sessions.isEmpty ? "none" : sessions.joined(separator: ", "))
         text += ", FD: " + fdName(device.userFD)
+        if device.userFD == .driver(.saving) {
+            text += ", " + savingText(device, model)
+        }
         return text
     }
 
     static func sessionNames(_ device: DeviceState) -> [String] {
         SessionKind.allCases.filter { device.hasSession($0) }.map(\.rawValue)
+    }
+
+    /// `nothing read`, `partly read`, `read to its end`, `initial bytes read`.
+    static func savingText(_ device: DeviceState, _ model: MigrationProtocol) -> String {
+        switch device.savingStream {
+        case .unread: return "nothing read"
+        case .partial: return "partly read"
+        case .drained:
+            let temporary = PropertyChecks.temporaryEnds(model)[device.recorded]
+            return temporary ? "initial bytes read" : "read to its end"
+        }
+    }
+
+    /// `nothing written`, `part of a stream written`, ...
+    static func resumingText(_ stream: ResumingStream) -> String {
+        switch stream {
+        case .empty: return "nothing written"
+        case .partial: return "part of a stream written"
+        case .complete: return "a complete stream written"
+        case .invalid: return "invalid data written"
+        }
     }
 
     static func fdName(_ fd: UserFD) -> String {

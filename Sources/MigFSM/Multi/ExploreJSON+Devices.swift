@@ -48,7 +48,18 @@ extension ExploreJSON {
             ("complete", .bool(!run.incomplete)),
             ("queued", .number(run.queue)),
             ("counterexamples", .array(run.counterexamples.map { counterexample($0, model) })),
+            ("refused", refused(report)),
+            ("findings", .array(report.findings.map(\.json))),
             ("violations", .number(run.violations)),
+        ])
+    }
+
+    /// The refusal of the VM by the policy, or null.
+    static func refused(_ report: MultiReport) -> JSONValue {
+        guard let lacking = report.exploration.refusedFor, let text = report.refusalText else { return .null }
+        return .object([
+            ("message", .string(text)),
+            ("devices", .array(lacking.map { .number($0 + 1) })),
         ])
     }
 
@@ -60,7 +71,7 @@ extension ExploreJSON {
             ("trace", .array(counterexample.steps.map { step in
                 .object([
                     ("step", .number(step.number)),
-                    ("device", .number(step.device)),
+                    ("device", step.device.map { .number($0) } ?? .null),
                     ("policy", step.policy.map(JSONValue.string) ?? .null),
                     ("action", .string(step.action)),
                     ("events", .array(step.events.map {
@@ -77,6 +88,7 @@ extension ExploreJSON {
         guard case .object(var members) = device(snapshot.state, model) else { return device(snapshot.state, model) }
         if let belief = snapshot.belief { members.append(("belief", .string(model.states[belief].name))) }
         if let written = snapshot.dataWritten { members.append(("dataWritten", .bool(written))) }
+        if let held = snapshot.holdsGuestState { members.append(("holdsGuestState", .bool(held))) }
         return .object(members)
     }
 }

@@ -15,6 +15,16 @@ public struct MultiExploration: Sendable {
     public var statistics: SearchStatistics
     /// Whether interchangeable devices were reduced by symmetry.
     public var reduced: Bool
+    /// Under a free user with the reduction on: per distinct table, the
+    /// device states a free user reaches, and how many classes of
+    /// bisimilar ones the search ran on.
+    public var mergedStates: [(Int, Int)]? = nil
+    /// The reduced search ran, but a trace it found did not replay in the
+    /// policy's own order, so the search was redone in that order.
+    public var redoneInOrder: Bool = false
+    /// The devices the policy refuses to migrate (with `several-devices-need`),
+    /// when it refuses the VM: nothing was searched.
+    public var refusedFor: [Int]? = nil
 
     public var violations: Int { counterexamples.count }
     /// Wall-clock seconds of the search.
@@ -33,9 +43,12 @@ public struct MultiCounterexample: Sendable {
 /// One action of a several-device trace.
 public struct MultiTraceStep: Sendable {
     public var number: Int
-    public var device: Int
+    /// `nil` for a step of the policy itself (an interrupt).
+    public var device: Int?
     /// Which policy line asked for the action (with a policy).
     public var policy: String?
+    /// That line's number in the policy file (0: none).
+    public var policyLine: Int = 0
     public var action: String
     public var events: [TraceEvent]
     public var result: String
@@ -44,18 +57,21 @@ public struct MultiTraceStep: Sendable {
 }
 
 /// One device of a trace: its state and, as the search tracks them, the
-/// policy's belief about it and whether data was written into its
-/// resuming session.
+/// policy's belief about it, whether data was written into its resuming
+/// session, and whether it holds the guest's state.
 public struct DeviceSnapshot: Sendable, Equatable {
     public var state: DeviceState
     /// Tracked only when p2p-safety is checked.
     public var dataWritten: Bool?
     /// Tracked only under a policy.
     public var belief: StateID?
+    /// Tracked under a policy that checks p2p-safety or loaded-before-run.
+    public var holdsGuestState: Bool?
 
-    public init(state: DeviceState, dataWritten: Bool? = nil, belief: StateID? = nil) {
+    public init(state: DeviceState, dataWritten: Bool? = nil, belief: StateID? = nil, holdsGuestState: Bool? = nil) {
         self.state = state
         self.dataWritten = dataWritten
         self.belief = belief
+        self.holdsGuestState = holdsGuestState
     }
 }

@@ -39,12 +39,14 @@ public struct MultiExplorer: Sendable {
         var identities: [String: Int] = [:]
         var tables: [DeviceTable] = []
         var tableOf: [Int] = []
+        let holding: UserFDHolding = policy?.holdsFD == true ? .keepsFirst : .keepsLast
         for device in devices {
             if let index = identities[device.identity] {
                 tableOf.append(index)
                 continue
             }
-            guard let machine = DriverMachine(model: model, features: device.features, driver: device.driver),
+            guard let machine = DriverMachine(model: model, features: device.features, driver: device.driver,
+                                              holding: holding),
                   let table = DeviceTable(machine: machine) else { return nil }
             identities[device.identity] = tables.count
             tableOf.append(tables.count)
@@ -73,14 +75,41 @@ public struct MultiExplorer: Sendable {
         run(options: SearchOptions(maxStates: maxStates, progress: progress))
     }
 
+    /// The devices lacking what the policy's `several-devices-need` asks
+    /// for, when it refuses this VM.
+    public var refusal: [Int]? { policy?.refusal(devices) }
+
     public func run(options: SearchOptions) -> MultiExploration {
+        if let lacking = refusal {
+            return MultiExploration(states: 0, transitions: 0, depth: 0, counterexamples: [], incomplete: false,
+                                    queue: 0, statistics: SearchStatistics(), reduced: false, refusedFor: lacking)
+        }
         let flat = DeviceTables(tables: tables, tableOf: tableOf)
         if policy != nil {
-            if reducesBySymmetry, let reduced = SymmetricPolicySearch.run(self, flat, options) { return reduced }
+            if reducesBySymmetry {
+                switch SymmetricPolicySearch.run(self, flat, options) {
+                case .found(let reduced): return reduced
+                case .notReplayed:
+                    var ordered = OrderedPolicySearch.run(self, flat, options)
+                    ordered.redoneInOrder = true
+                    return ordered
+                case .doesNotFit: break
+                }
+            }
             return OrderedPolicySearch.run(self, flat, options)
         }
+        // A free user cannot tell bisimilar device states apart: with the
+        // reduction on, the search runs on merged tables.
+        var searched = flat
+        var lifting: FreeUserSearch.Lifting?
+        if symmetry {
+            let merged = tables.map { $0.merged() }
+            searched = DeviceTables(tables: merged.map(\.table), tableOf: tableOf)
+            lifting = FreeUserSearch.Lifting(tables: tables, classOf: merged.map(\.classOf))
+        }
         guard let result = FreeUserSearch.run(
-            tables: flat, devices: devices.count, classes: classes, symmetric: reducesBySymmetry, options: options)
+            tables: searched, devices: devices.count, classes: classes, symmetric: reducesBySymmetry, options: options,
+            lifting: lifting)
         else {
             return MultiExploration(states: 0, transitions: 0, depth: 0, counterexamples: [], incomplete: false,
                                     queue: 0, statistics: SearchStatistics(), reduced: false)
@@ -102,6 +131,7 @@ public struct MultiExplorer: Sendable {
         return MultiExploration(
             states: outcome.states, transitions: outcome.transitions, depth: outcome.depth,
             counterexamples: counterexamples.sorted { $0.property < $1.property }, incomplete: outcome.incomplete,
-            queue: outcome.queued, statistics: outcome.statistics, reduced: reducesBySymmetry)
+            queue: outcome.queued, statistics: outcome.statistics, reduced: reducesBySymmetry,
+            mergedStates: lifting == nil ? nil : zip(tables, searched.tables).map { ($0.freeStates, $1.freeStates) })
     }
 }

@@ -7,12 +7,16 @@ public enum MultiProperty: Hashable, Sendable, Comparable {
     case p2pSafety
     /// After every policy step the policy's belief is the device's state.
     case beliefConsistency
+    /// On a destination, the VM runs only with devices that hold the
+    /// migrated state (loaded, and not reset since).
+    case loadedBeforeRun
 
     public var name: String {
         switch self {
         case .device(let property): return property.name
         case .p2pSafety: return "p2p-safety"
         case .beliefConsistency: return "belief-consistency"
+        case .loadedBeforeRun: return "loaded-before-run"
         }
     }
 
@@ -23,17 +27,33 @@ public enum MultiProperty: Hashable, Sendable, Comparable {
             return "no device is in a frozen state while a peer is in a state that may initiate P2P DMA"
         case .beliefConsistency:
             return "after every policy step the policy's own copy of the device state is the state the device records"
+        case .loadedBeforeRun:
+            return "on a destination, the VM runs only with devices that hold the migrated state (loaded, and not reset since)"
+        }
+    }
+
+    /// What a violation means and where to look.
+    public var help: String {
+        switch self {
+        case .device(let property): return property.help
+        case .p2pSafety:
+            return "A device is frozen (STOP, STOP_COPY, RESUMING after a write) while a peer that holds the guest's DMA setup may still initiate P2P DMA into it. Move every device to a P2P-quiesced state before stopping any (the prepare phase)."
+        case .beliefConsistency:
+            return "The VMM's own copy of a device's state is not what the device records (it never reads it back). Find what moved the device behind it: a reset, a failure it did not notice."
+        case .loadedBeforeRun:
+            return "On a destination the VM runs with a device that holds no migrated state (never loaded, or reset after loading): the guest finds a device it did not leave that way. Fail the incoming migration instead of starting the VM."
         }
     }
 
     /// The property's bit in a search: the single-device properties in
-    /// their order (`ExploreProperty.allCases`), then p2p-safety, then
-    /// belief-consistency.
+    /// their order (`ExploreProperty.allCases`), then p2p-safety,
+    /// belief-consistency and loaded-before-run.
     var searchBit: Int {
         switch self {
         case .device(let property): return property.index
         case .p2pSafety: return ExploreProperty.allCases.count
         case .beliefConsistency: return ExploreProperty.allCases.count + 1
+        case .loadedBeforeRun: return ExploreProperty.allCases.count + 2
         }
     }
 
@@ -46,6 +66,8 @@ public enum MultiProperty: Hashable, Sendable, Comparable {
             self = .p2pSafety
         } else if bit == count + 1 {
             self = .beliefConsistency
+        } else if bit == count + 2 {
+            self = .loadedBeforeRun
         } else {
             return nil
         }
@@ -55,8 +77,9 @@ public enum MultiProperty: Hashable, Sendable, Comparable {
     var order: Int {
         switch self {
         case .p2pSafety: return 0
-        case .beliefConsistency: return 1
-        case .device(let property): return 2 + property.index
+        case .loadedBeforeRun: return 1
+        case .beliefConsistency: return 2
+        case .device(let property): return 3 + property.index
         }
     }
 

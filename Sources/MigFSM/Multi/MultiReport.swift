@@ -20,8 +20,23 @@ public struct MultiReport: Sendable {
     public var properties: [MultiProperty] {
         var list: [MultiProperty] = []
         if explorer.checksP2P { list.append(.p2pSafety) }
+        if explorer.policy?.role == .destination { list.append(.loadedBeforeRun) }
         if explorer.policy != nil { list.append(.beliefConsistency) }
         return list + ExploreProperty.allCases.map(MultiProperty.device)
+    }
+
+    /// `qemu-source refuses this VM (...): device 1 and device 2 lack P2P`,
+    /// when the policy refuses the VM.
+    public var refusalText: String? {
+        guard let lacking = exploration.refusedFor, let policy = explorer.policy,
+              let needed = policy.severalDevicesNeed else { return nil }
+        let model = explorer.model
+        let where_ = (policyPath ?? policy.name) + ":\(policy.severalDevicesLine)"
+        let names = lacking.map { "device \($0 + 1)" }
+        let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + (names.last ?? "")
+        let features = model.featureNames(needed).joined(separator: " | ")
+        return "\(policy.vmm) refuses this VM before any migration step (\(where_): several-devices-need \(features)): "
+            + "\(list) \(names.count == 1 ? "lacks" : "lack") \(features)"
     }
 
     public var rendered: String {
@@ -39,6 +54,9 @@ public struct MultiReport: Sendable {
         }
         let run = exploration
         let violations = run.violations
+        if let refusal = refusalText {
+            return text + refusal + "\n\nexplore: no migration to explore: \(explorer.policy?.vmm ?? "the policy") refuses this VM; no violation\n"
+        }
         text += "\(run.states) states (\(reduction)), \(run.transitions) transitions, depth \(run.depth), "
             + "\(properties.count) properties checked, \(violations) violation\(violations == 1 ? "" : "s")\n"
         if explorer.policy != nil && !explorer.checksP2P {
@@ -58,10 +76,22 @@ public struct MultiReport: Sendable {
         return text
     }
 
-    /// How the search treated interchangeable devices.
+    /// How the search treated interchangeable devices and, under a free
+    /// user, device states it cannot tell apart.
     public var reduction: String {
-        if explorer.classes.isEmpty { return "no interchangeable devices" }
+        var merged = ""
+        if let counts = exploration.mergedStates {
+            merged = "bisimilar device states merged ("
+                + counts.map { "\($0.0) to \($0.1)" }.joined(separator: ", ") + ")"
+        }
+        if explorer.classes.isEmpty { return merged.isEmpty ? "no interchangeable devices" : "no interchangeable devices; " + merged }
+        if explorer.policy == nil && explorer.symmetry {
+            return "symmetry reduction: interchangeable devices sorted; " + merged
+        }
         if !explorer.symmetry { return "symmetry reduction off" }
+        if exploration.redoneInOrder {
+            return "no symmetry reduction: a trace of the reduced search does not replay in the policy's order, so the search ran in that order"
+        }
         if !exploration.reduced { return "no symmetry reduction: the reduced search does not fit these devices" }
         if explorer.policy != nil {
             return "symmetry reduction: interchangeable devices sorted, each phase taking them in any order"
@@ -76,7 +106,7 @@ public struct MultiReport: Sendable {
         text += "  shortest trace (\(count) action\(count == 1 ? "" : "s")):\n"
         text += "    0. open: " + devices(counterexample.start, model) + "\n"
         for step in counterexample.steps {
-            text += "    \(step.number). device \(step.device + 1): \(step.action)"
+            text += "    \(step.number). " + (step.device.map { "device \($0 + 1)" } ?? "VM") + ": \(step.action)"
                 + (step.policy.map { "  [\($0)]" } ?? "") + "\n"
             for event in step.events {
                 text += "         " + (event.kind == .quirk ? "quirk " : "") + event.text + "\n"
@@ -98,6 +128,7 @@ public struct MultiReport: Sendable {
     public static func describe(_ snapshot: DeviceSnapshot, _ model: MigrationProtocol) -> String {
         var text = ExploreReport.describe(snapshot.state, model)
         if snapshot.dataWritten == true { text += ", data written" }
+        if snapshot.holdsGuestState == false { text += ", no guest state" }
         if let belief = snapshot.belief { text += "; believed \(model.states[belief].name)" }
         return text
     }

@@ -5,16 +5,26 @@
 ///
 ///     policy qemu-source
 ///     protocol vfio-v2
+///     several-devices-need P2P
+///     holds-fd
 ///     assume RUNNING
 ///     reset-assumes RUNNING
-///     event vm-stop
+///     event vm-stop reverse when-vm running vm-becomes stopped
 ///     prepare RUNNING_P2P with P2P recover ERROR
 ///     main STOP recover ERROR
-///     event restart on-failure
+///     event save-complete stops-at-failure
+///     main STOP_COPY recover STOP then read
+///     event restart on-failure when-vm stopped vm-becomes running
 ///     main RUNNING recover ERROR
 public enum PolicyReader {
     /// The statement keywords, for "did you mean" suggestions.
-    public static let keywords = ["policy", "protocol", "assume", "reset-assumes", "event", "prepare", "main"]
+    public static let keywords = [
+        "policy", "protocol", "vmm", "assume", "reset-assumes", "several-devices-need", "holds-fd", "skip-believed",
+        "on-reset-failure", "vm", "role", "event", "prepare", "main",
+    ]
+    /// What may follow `event NAME`.
+    public static let eventOptions = ["on-failure", "interrupt", "stops-at-failure", "after-completion", "reverse",
+                                      "uninterrupted", "when-vm", "vm-becomes"]
 
     public static func load(path: String, model: MigrationProtocol) throws(DiagnosticList) -> Policy {
         try read(try SourceText.read(path: path), model: model)
@@ -44,6 +54,7 @@ public enum PolicyReader {
         let path: String
         var diagnostics: [Diagnostic] = []
         var name: Name?
+        var vmm: Name?
         var protocolName: Name?
         var assume: Name?
         var resetAssumes: Name?
@@ -51,9 +62,12 @@ public enum PolicyReader {
         var resetBelief: StateID?
         var events: [PolicyEvent] = []
         var eventNames: [String: SourceLocation] = [:]
-        var failureEvent: SourceLocation?
-        /// The current event is broken: its steps are not checked further.
-        var eventBroken = false
+        var several: (FeatureSet, Name)?
+        var holdsFD: Name?
+        var skipsBelieved: Name?
+        var aborts: Name?
+        var vm: (VMRunState, Name)?
+        var role: (PolicyRole, Name)?
 
         init(model: MigrationProtocol, path: String) {
             self.model = model
@@ -65,6 +79,8 @@ public enum PolicyReader {
             switch keyword.text {
             case "policy":
                 try once(&name, try cursor.name("a policy name"), keyword)
+            case "vmm":
+                try once(&vmm, try cursor.name("the VMM's name"), keyword)
             case "protocol":
                 let value = try cursor.name("a protocol name")
                 if !model.accepts(protocolNamed: value.text) {
@@ -82,20 +98,55 @@ public enum PolicyReader {
                 let id = try requestable(value)
                 try once(&resetAssumes, value, keyword)
                 resetBelief = id
+            case "several-devices-need":
+                let location = cursor.here
+                let set = try features(&cursor)
+                if let first = several {
+                    throw Diagnostic.error(at: keyword.location, "duplicate 'several-devices-need' line",
+                        notes: [.init(first.1.location, "the first 'several-devices-need' line is here")])
+                }
+                several = (set, Name(keyword.text, at: location))
+            case "holds-fd":
+                try once(&holdsFD, keyword, keyword)
+            case "skip-believed":
+                try once(&skipsBelieved, keyword, keyword)
+            case "on-reset-failure":
+                let value = try cursor.name("'abort'")
+                guard value.text == "abort" else {
+                    throw Diagnostic.error(at: value.location, "expected 'abort', found '\(value.text)'")
+                }
+                try once(&aborts, keyword, keyword)
+            case "vm":
+                let value = try cursor.name("'running' or 'paused'")
+                guard let state = VMRunState(rawValue: value.text), state != .stopped else {
+                    throw Diagnostic.error(at: value.location,
+                        "expected 'running' or 'paused', found '\(value.text)' (a VM is 'stopped' only by the policy's own events)")
+                }
+                if let first = vm {
+                    throw Diagnostic.error(at: keyword.location, "duplicate 'vm' line",
+                        notes: [.init(first.1.location, "the first 'vm' line is here")])
+                }
+                vm = (state, value)
+            case "role":
+                let value = try cursor.name("'source' or 'destination'")
+                guard let side = PolicyRole(rawValue: value.text) else {
+                    throw Diagnostic.error(at: value.location, "expected 'source' or 'destination', found '\(value.text)'")
+                }
+                if let first = role {
+                    throw Diagnostic.error(at: keyword.location, "duplicate 'role' line",
+                        notes: [.init(first.1.location, "the first 'role' line is here")])
+                }
+                role = (side, value)
             case "event":
                 let value = try cursor.name("an event name")
-                let onFailure = cursor.take(keyword: "on-failure")
                 if let first = eventNames[value.text] {
                     throw Diagnostic.error(at: value.location, "duplicate event '\(value.text)'",
                         notes: [.init(first, "'\(value.text)' is first declared here")])
                 }
-                if onFailure, let first = failureEvent {
-                    throw Diagnostic.error(at: value.location, "a second 'on-failure' event",
-                        notes: [.init(first, "the 'on-failure' event is declared here")])
-                }
+                var event = PolicyEvent(name: value.text, steps: [], line: keyword.location.line)
+                try eventOptions(&event, &cursor)
                 eventNames[value.text] = value.location
-                if onFailure { failureEvent = value.location }
-                events.append(PolicyEvent(name: value.text, onFailure: onFailure, steps: []))
+                events.append(event)
             case "prepare", "main":
                 guard !events.isEmpty else {
                     throw Diagnostic.error(at: keyword.location,
@@ -140,6 +191,60 @@ public enum PolicyReader {
             return id
         }
 
+        /// `on-failure`, `interrupt`, `stops-at-failure`, `after-completion`,
+        /// `reverse`, `uninterrupted`, `when-vm S, S`, `vm-becomes S`, each
+        /// at most once.
+        func eventOptions(_ event: inout PolicyEvent, _ cursor: inout LineCursor) throws(Diagnostic) {
+            var seen: [String: SourceLocation] = [:]
+            while cursor.peek != nil {
+                let option = try cursor.name("an event option")
+                guard PolicyReader.eventOptions.contains(option.text) else {
+                    var message = "unknown event option '\(option.text)'"
+                    if let suggestion = Suggestion.closest(to: option.text, among: PolicyReader.eventOptions) {
+                        message += "; did you mean '\(suggestion)'?"
+                    } else {
+                        message += "; expected one of: " + PolicyReader.eventOptions.joined(separator: ", ")
+                    }
+                    throw Diagnostic.error(at: option.location, message)
+                }
+                if let first = seen[option.text] {
+                    throw Diagnostic.error(at: option.location, "'\(option.text)' is given twice",
+                        notes: [.init(first, "first given here")])
+                }
+                seen[option.text] = option.location
+                switch option.text {
+                case "on-failure", "interrupt":
+                    let other = option.text == "on-failure" ? "interrupt" : "on-failure"
+                    if let first = seen[other] {
+                        throw Diagnostic.error(at: option.location, "an event is either 'on-failure' or 'interrupt', not both",
+                            notes: [.init(first, "'\(other)' is given here")])
+                    }
+                    event.kind = option.text == "on-failure" ? .onFailure : .interrupt
+                case "stops-at-failure": event.stopsAtFailure = true
+                case "after-completion": event.afterCompletion = true
+                case "reverse": event.reverse = true
+                case "uninterrupted": event.uninterrupted = true
+                case "when-vm":
+                    for name in try cursor.names("a run state: 'running', 'stopped' or 'paused'", separatedBy: .comma) {
+                        event.whenVM.append(try runState(name))
+                    }
+                default:
+                    event.vmBecomes = try runState(try cursor.name("a run state: 'running', 'stopped' or 'paused'"))
+                }
+            }
+        }
+
+        func runState(_ name: Name) throws(Diagnostic) -> VMRunState {
+            if let state = VMRunState(rawValue: name.text) { return state }
+            var message = "unknown run state '\(name.text)'"
+            if let suggestion = Suggestion.closest(to: name.text, among: VMRunState.allCases.map(\.rawValue)) {
+                message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += "; expected 'running', 'stopped' or 'paused'"
+            }
+            throw Diagnostic.error(at: name.location, message)
+        }
+
         func features(_ cursor: inout LineCursor) throws(Diagnostic) -> FeatureSet {
             var set = FeatureSet()
             for name in try cursor.names("a feature name", separatedBy: .bar) {
@@ -155,46 +260,59 @@ public enum PolicyReader {
             return set
         }
 
-        /// `TARGET|write|read [with F] [without F] [from A, B] [recover R]`
+        /// `WHAT [with F] [without F] [from A, B] [recover R] [then|and WHAT [recover R]]...`,
+        /// WHAT a state to request, `write`, `read`, `close`, `fail` or `reset`.
         func step(_ phase: PolicyStep.Phase, _ cursor: inout LineCursor, line: Int) throws(Diagnostic) -> PolicyStep {
-            let what = try cursor.name("a state to request, 'write' or 'read'")
+            let what = try cursor.name("a state to request, 'write', 'read', 'close', 'fail' or 'reset'")
             var step = PolicyStep(phase: phase, action: .write, line: line)
-            var target: StateID?
-            switch what.text {
-            case "write": step.action = .write
-            case "read": step.action = .read
-            default: target = try requestable(what)
-            }
+            var target = try actionWord(what)
             var recover: StateID?
             var seen: Set<String> = []
-            while let token = cursor.peek {
-                let options = target == nil ? "'with', 'without' or 'from'" : "'with', 'without', 'from' or 'recover'"
-                guard token.kind == .word, seen.insert(token.text).inserted else { throw cursor.expected(options) }
-                switch token.text {
-                case "with":
-                    _ = cursor.advance()
-                    step.with = try features(&cursor)
-                case "without":
-                    _ = cursor.advance()
-                    step.without = try features(&cursor)
-                case "from":
-                    _ = cursor.advance()
-                    for name in try cursor.names("a state name", separatedBy: .comma) {
-                        step.from.append(try requestable(name))
+            var parts: [PolicyStep.Part] = []
+            /// Closes the action read so far into a part.
+            func close(_ target: Target, _ recover: StateID?, onlyAfterSuccess: Bool, _ cursor: LineCursor) throws(Diagnostic) -> PolicyStep.Part {
+                switch target {
+                case .action(let action): return PolicyStep.Part(action, onlyAfterSuccess: onlyAfterSuccess)
+                case .request(let state):
+                    guard let recover else {
+                        throw cursor.error("a request needs 'recover STATE' (QEMU's recover state; 'recover \(model.states[model.errorState].name)' resets at once)")
                     }
-                case "recover" where target != nil:
+                    return PolicyStep.Part(.request(state, recover: recover), onlyAfterSuccess: onlyAfterSuccess)
+                }
+            }
+            var onlyAfterSuccess = true
+            while let token = cursor.peek {
+                let isRequest: Bool = { if case .request = target { return true } else { return false } }()
+                let conditions = parts.isEmpty ? "'with', 'without', 'from', " : ""
+                let options = "\(conditions)\(isRequest ? "'recover', " : "")'then' or 'and'"
+                guard token.kind == .word else { throw cursor.expected(options) }
+                switch token.text {
+                case "with", "without", "from":
+                    guard parts.isEmpty, seen.insert(token.text).inserted else { throw cursor.expected(options) }
+                    _ = cursor.advance()
+                    switch token.text {
+                    case "with": step.with = try features(&cursor)
+                    case "without": step.without = try features(&cursor)
+                    default:
+                        for name in try cursor.names("a state name", separatedBy: .comma) {
+                            step.from.append(try requestable(name))
+                        }
+                    }
+                case "recover" where isRequest && recover == nil:
                     _ = cursor.advance()
                     recover = try state(try cursor.name("a state name (ERROR: reset at once)"))
+                case "then", "and":
+                    let connector = cursor.advance()
+                    parts.append(try close(target, recover, onlyAfterSuccess: onlyAfterSuccess, cursor))
+                    onlyAfterSuccess = connector.text == "then"
+                    target = try actionWord(try cursor.name("a state to request, 'write', 'read', 'close', 'fail' or 'reset'"))
+                    recover = nil
                 default:
                     throw cursor.expected(options)
                 }
             }
-            if let target {
-                guard let recover else {
-                    throw cursor.error("a request needs 'recover STATE' (QEMU's recover state; 'recover \(model.states[model.errorState].name)' resets at once)")
-                }
-                step.action = .request(target, recover: recover)
-            }
+            parts.append(try close(target, recover, onlyAfterSuccess: onlyAfterSuccess, cursor))
+            step.parts = parts
             if !step.with.intersection(step.without).isEmpty {
                 throw Diagnostic.error(at: what.location,
                     "the step needs and excludes \(model.describe(step.with.intersection(step.without)))")
@@ -202,14 +320,35 @@ public enum PolicyReader {
             return step
         }
 
+        enum Target {
+            case action(PolicyStep.Action)
+            case request(StateID)
+        }
+
+        func actionWord(_ word: Name) throws(Diagnostic) -> Target {
+            switch word.text {
+            case "write": return .action(.write)
+            case "read": return .action(.read)
+            case "close": return .action(.close)
+            case "fail": return .action(.fail)
+            case "reset": return .action(.reset)
+            default: return .request(try requestable(word))
+            }
+        }
+
         mutating func finish() -> Policy {
             if events.isEmpty && diagnostics.isEmpty {
                 diagnostics.append(.error(at: .file(path), "no 'event' line: a policy runs at least one VM event"))
             }
             let fallback = path.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? path
-            return Policy(
+            var policy = Policy(
                 name: name?.text ?? fallback, assumed: assumed ?? model.resetState,
-                resetAssumes: resetBelief ?? model.resetState, events: events)
+                resetAssumes: resetBelief ?? model.resetState, events: events,
+                severalDevicesNeed: several?.0, severalDevicesLine: several?.1.location.line ?? 0,
+                holdsFD: holdsFD != nil, skipsBelieved: skipsBelieved != nil, abortsOnResetFailure: aborts != nil,
+                vm: vm?.0 ?? .running, role: role?.0 ?? .source)
+            if let vmm { policy.vmm = vmm.text }
+            return policy
         }
     }
 }

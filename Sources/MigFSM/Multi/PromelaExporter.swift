@@ -28,14 +28,18 @@ public enum PromelaExporter {
         for (index, property) in ExploreProperty.allCases.enumerated() {
             out.line("#define \(identifier(property.name)) \(index + 1)")
         }
-        out.line("#define p2p_safety 1")
-        out.line("#define belief_consistency 1")
+        // Each property a number of its own, so that pan's report names
+        // the assertion that failed.
+        out.line("#define p2p_safety 101")
+        out.line("#define belief_consistency 102")
+        out.line("#define loaded_before_run 103")
         out.line("byte dev[N];")
         let policyMode = explorer.policy != nil
         if policyMode {
             out.line("byte belief[N];")
             if explorer.checksP2P { out.line("bit written[N];") }
-            out.line("bit ok; bit wrote; bit failed; bit hung; byte st;")
+            if explorer.checksP2P || explorer.policy?.role == .destination { out.line("bit held[N];") }
+            out.line("bit ok; bit wrote; bit refused; bit rst; bit loaded; bit failed; bit hung; bit aok; bit infail; bit over; byte st; byte vm; byte ret;")
         }
         out.line("")
         for (index, table) in explorer.tables.enumerated() {
@@ -43,7 +47,7 @@ public enum PromelaExporter {
         }
         if !policyMode {
             for (index, table) in explorer.tables.enumerated() {
-                stepInline(&out, table, index, slots: Array(table.actions.indices), name: "t\(index)_any", policy: false)
+                stepInline(&out, table, index, slots: Array(0..<table.freeSlots), name: "t\(index)_any", policy: false)
             }
             // One process per device, the table's code once: each process
             // waits at its loop head, so stored states are the devices' states.
@@ -88,37 +92,62 @@ public enum PromelaExporter {
         for (id, state) in table.states.enumerated() {
             out.line("/*   t\(index) state \(id): \(ExploreReport.describe(state, model)) */")
         }
-        let ids = Array(table.states.indices)
-        var recorded = "0"
-        for id in ids.reversed() { recorded = "(v == \(id) -> \(table.states[id].recorded) : \(recorded))" }
-        out.line("#define REC_t\(index)(v) \(recorded)")
-        out.line("#define INIT_t\(index)(v) \(disjunction(ids.filter { table.initiator[$0] }, "v"))")
-        out.line("#define FROZ_t\(index)(v, w) (\(disjunction(ids.filter { table.frozen[$0] }, "v")) || (w && \(disjunction(ids.filter { table.frozenAfterWrite[$0] }, "v"))))")
-        out.line("#define RSESS_t\(index)(v) \(disjunction(ids.filter { table.states[$0].resumingSession }, "v"))")
+        // Per device state: what it records, whether it may initiate P2P
+        // DMA, is frozen (after a write), holds a live resuming session:
+        // arrays the policy's code reads (filled at the start of `vmm`).
+        let count = table.states.count
+        out.line("byte rec_t\(index)[\(count)]; bit init_t\(index)[\(count)]; bit froz_t\(index)[\(count)]; "
+            + "bit frozw_t\(index)[\(count)]; bit rsess_t\(index)[\(count)];")
+        out.line("#define REC_t\(index)(v) rec_t\(index)[v]")
+        out.line("#define INIT_t\(index)(v) init_t\(index)[v]")
+        out.line("#define FROZ_t\(index)(v, w) (froz_t\(index)[v] || (w && frozw_t\(index)[v]))")
+        out.line("#define RSESS_t\(index)(v) rsess_t\(index)[v]")
         out.line("")
+    }
+
+    /// The assignments that fill a table's arrays (zeros are the default).
+    static func tableArrays(_ table: DeviceTable, _ index: Int) -> [String] {
+        var lines: [String] = []
+        for id in table.states.indices {
+            if table.states[id].recorded != 0 { lines.append("rec_t\(index)[\(id)] = \(table.states[id].recorded)") }
+            if table.initiator[id] { lines.append("init_t\(index)[\(id)] = 1") }
+            if table.frozen[id] { lines.append("froz_t\(index)[\(id)] = 1") }
+            if table.frozenAfterWrite[id] { lines.append("frozw_t\(index)[\(id)] = 1") }
+            if table.states[id].resumingSession { lines.append("rsess_t\(index)[\(id)] = 1") }
+        }
+        return lines
     }
 
     /// `inline NAME(v)`: every outcome of the given action slots in the
     /// device's current state, one option each.
     static func stepInline(_ out: inout Writer, _ table: DeviceTable, _ index: Int, slots: [Int], name: String, policy: Bool) {
-        out.line(policy ? "inline \(name)(v, s) {" : "inline \(name)(v) {")
+        out.line("inline \(name)(v) {")
         out.line("    if")
         for state in table.states.indices {
-          for group in policy ? slots.map({ [$0] }) : [slots] {
+          for group in [slots] {
             var options: [String] = []
-            let guardText = policy ? "v == \(state) && s == \(group[0])" : "v == \(state)"
+            let guardText = "v == \(state)"
             for slot in group {
                 for outcome in table.outcomes(state, slot) {
                     var parts: [String] = []
                     let next = Int(table.next[outcome])
+                    // Under a policy a reset arriving under the lock comes
+                    // from the guest, whose vCPUs must run.
+                    if policy && slot < table.readSlot && table.flags[outcome].contains(.reset) {
+                        parts.append("vm == 0")
+                    }
                     if next < 0 {
                         parts.append("assert(!request_bounded)")
                         if policy { parts.append("hung = 1") }
                     } else {
                         parts.append("v = \(next)")
                     }
-                    if policy && table.succeeded[outcome] { parts.append("ok = 1") }
-                    if policy && table.wrote[outcome] { parts.append("wrote = 1") }
+                    let flags = table.flags[outcome]
+                    if policy && flags.contains(.succeeded) { parts.append("ok = 1") }
+                    if policy && flags.contains(.wrote) { parts.append("wrote = 1") }
+                    if policy && flags.contains(.refusedFD) { parts.append("refused = 1") }
+                    if policy && flags.contains(.reset) { parts.append("rst = 1") }
+                    if policy && flags.contains(.loaded) { parts.append("loaded = 1") }
                     let broken = table.broken[outcome]
                     for (bit, property) in ExploreProperty.allCases.enumerated()
                     where broken & (1 << UInt32(bit)) != 0 && !(next < 0 && property == .requestBounded) {
@@ -145,26 +174,48 @@ public enum PromelaExporter {
         guard let policy = explorer.policy else { return }
         let model = explorer.model
         let count = explorer.devices.count
-        // One inline per (table, slot) the policy uses.
+        let tracksHeld = explorer.checksP2P || policy.role == .destination
+        // One inline per (table, slot) the policy uses, and per FD slot a
+        // macro saying in which states the device can take it.
         var used: Set<[Int]> = []
+        var fdSlots: Set<[Int]> = []
         for device in 0..<count {
-            let table = explorer.tables[explorer.tableOf[device]]
+            let index = explorer.tableOf[device]
+            let table = explorer.tables[index]
             for event in policy.events {
                 for step in event.steps {
-                    switch step.action {
-                    case .request(let target, let recover):
-                        used.insert([explorer.tableOf[device], table.requestSlot(target)])
-                        if recover != model.errorState { used.insert([explorer.tableOf[device], table.requestSlot(recover)]) }
-                    case .write, .read:
-                        used.insert([explorer.tableOf[device], table.accessSlot])
+                    for part in step.parts {
+                        switch part.action {
+                        case .request(let target, let recover):
+                            used.insert([index, table.requestSlot(target)])
+                            if recover != model.errorState { used.insert([index, table.requestSlot(recover)]) }
+                        case .write: fdSlots.insert([index, table.writeStreamSlot])
+                        case .read: fdSlots.insert([index, table.readToEndSlot])
+                        case .close: fdSlots.insert([index, table.closeSlot])
+                        case .fail, .reset: break
+                        }
                     }
                 }
             }
-            used.insert([explorer.tableOf[device], table.resetSlot])
+            used.insert([index, table.resetSlot])
+            used.insert([index, table.reopenSlot])
         }
-        for table in explorer.tables.indices {
-            let slots = used.filter { $0[0] == table }.map { $0[1] }.sorted()
-            stepInline(&out, explorer.tables[table], table, slots: slots, name: "t\(table)_slot", policy: true)
+        used.formUnion(fdSlots)
+        for index in explorer.tables.indices {
+            let slots = used.filter { $0[0] == index }.map { $0[1] }.sorted()
+            // One inline per slot (spin limits an inline's text), and one
+            // that picks the slot.
+            for slot in slots {
+                stepInline(&out, explorer.tables[index], index, slots: [slot], name: "t\(index)_s\(slot)", policy: true)
+            }
+            out.line("inline t\(index)_slot(v, s) {")
+            out.line("    if")
+            for slot in slots { out.line("    :: s == \(slot) -> t\(index)_s\(slot)(v)") }
+            out.line("    fi")
+            out.line("}")
+        }
+        for pair in fdSlots.sorted(by: { ($0[0], $0[1]) < ($1[0], $1[1]) }) {
+            out.line("bit has_t\(pair[0])_s\(pair[1])[\(explorer.tables[pair[0]].states.count)];")
         }
         // The driver: serves one request of the VMM at a time, the
         // table's code once.
@@ -175,75 +226,181 @@ public enum PromelaExporter {
         out.line("    :: atomic { pending -> \(dispatch(explorer, device: "rq_dev") { "t\($0)_slot(dev[rq_dev], rq_slot)" }); pending = 0 }")
         out.line("    od")
         out.line("}")
+        let running = 0
         if explorer.checksP2P {
             let frozen = (0..<count).map { "FROZ_t\(explorer.tableOf[$0])(dev[\($0)], written[\($0)])" }.joined(separator: " || ")
-            let initiators = (0..<count).map { "INIT_t\(explorer.tableOf[$0])(dev[\($0)])" }.joined(separator: " || ")
+            let initiators = (0..<count).map { device in
+                "(INIT_t\(explorer.tableOf[device])(dev[\(device)]) && (vm == \(running) || held[\(device)]))"
+            }.joined(separator: " || ")
             out.line("#define P2P_BAD ((\(frozen)) && (\(initiators)))")
         } else {
             out.line("#define P2P_BAD 0")
         }
+        if policy.role == .destination {
+            let unloaded = (0..<count).map { "!held[\($0)]" }.joined(separator: " || ")
+            out.line("#define LOADED_BAD (vm == \(running) && (\(unloaded)))")
+        } else {
+            out.line("#define LOADED_BAD 0")
+        }
         out.line("")
+        let vmStates = VMRunState.allCases
+        func vmIndex(_ state: VMRunState) -> Int { vmStates.firstIndex(of: state) ?? 0 }
         out.line("active proctype vmm() {")
         out.line("    d_step {")
-        for device in 0..<count { out.line("        belief[\(device)] = \(policy.assumed);") }
-        out.line("    }")
-        func action(_ device: Int, _ slot: Int) -> String {
+        for (index, table) in explorer.tables.enumerated() {
+            for line in tableArrays(table, index) { out.line("        \(line);") }
+        }
+        for pair in fdSlots.sorted(by: { ($0[0], $0[1]) < ($1[0], $1[1]) }) {
+            let table = explorer.tables[pair[0]]
+            for state in table.states.indices where !table.outcomes(state, pair[1]).isEmpty {
+                out.line("        has_t\(pair[0])_s\(pair[1])[\(state)] = 1;")
+            }
+        }
+        for device in 0..<count {
+            out.line("        belief[\(device)] = \(policy.assumed);")
+            if tracksHeld { out.line("        held[\(device)] = \(policy.role == .source ? 1 : 0);") }
+        }
+        out.line("        vm = \(vmIndex(policy.vm))")
+        out.line("    };")
+        let clear = "ok = 0; wrote = 0; refused = 0; rst = 0; loaded = 0"
+        let stateChecks = "assert(!(P2P_BAD && !infail && !over && p2p_safety)); assert(!(LOADED_BAD && loaded_before_run));"
+        /// What follows every device action: the tracked bits, the state
+        /// properties, a request that never returns.
+        func post(_ device: Int) -> String {
             let table = explorer.tableOf[device]
-            var text = "rq_dev = \(device); rq_slot = \(slot); pending = 1 }; atomic { !pending -> "
+            var text = ""
             if explorer.checksP2P {
                 text += "written[\(device)] = ((written[\(device)] || wrote) && RSESS_t\(table)(dev[\(device)]) -> 1 : 0); "
             }
-            return text + "assert(!(P2P_BAD && p2p_safety)); if :: hung -> goto stop :: else -> skip fi; "
+            if tracksHeld {
+                text += "if :: loaded -> held[\(device)] = 1 :: else -> skip fi; "
+                text += "if :: rst && (vm != \(running) || st == 2) -> held[\(device)] = 0 :: else -> skip fi; "
+            }
+            return text + "\(stateChecks) if :: hung -> goto stop :: else -> skip fi; "
         }
-        func belief(_ device: Int) -> String {
+        func issue(_ device: Int, _ slot: Int) -> String {
+            "rq_dev = \(device); rq_slot = \(slot); pending = 1 }; atomic { !pending -> \(post(device))"
+        }
+        func check(_ device: Int) -> String {
             "assert(!(belief[\(device)] != REC_t\(explorer.tableOf[device])(dev[\(device)]) && belief_consistency))"
         }
-        func emit(_ event: PolicyEvent) {
+        func emitPart(_ part: PolicyStep.Part, _ device: Int, indent: String) {
+            let table = explorer.tables[explorer.tableOf[device]]
+            let index = explorer.tableOf[device]
+            switch part.action {
+            case .request(let target, let recover):
+                var lines: [String] = []
+                lines.append("atomic { \(issue(device, table.requestSlot(target)))if :: refused -> belief[\(device)] = \(target); \(check(device)); aok = 0; failed = 1; st = 0 :: else -> if :: ok -> belief[\(device)] = \(target); \(check(device)); aok = 1; st = 0 :: else -> st = \(recover == model.errorState ? 2 : 1) fi fi; \(clear) };")
+                if recover != model.errorState {
+                    lines.append("if :: st == 1 -> atomic { \(issue(device, table.requestSlot(recover)))if :: ok -> belief[\(device)] = \(recover); failed = 1; \(check(device)); aok = 0; st = 0 :: else -> st = 2 fi; \(clear) } :: else -> skip fi;")
+                }
+                let abort = policy.abortsOnResetFailure ? ":: !ok -> \(clear); goto aborting " : ""
+                lines.append("if :: st == 2 -> atomic { \(issue(device, table.resetSlot))if \(abort):: else -> belief[\(device)] = \(policy.resetAssumes); failed = 1; \(check(device)); aok = 0; st = 0 fi; \(clear) } :: else -> skip fi")
+                if policy.skipsBelieved {
+                    out.line(indent + "if :: belief[\(device)] == \(target) -> aok = 1 :: else ->")
+                    for line in lines { out.line(indent + "    " + line) }
+                    out.line(indent + "fi")
+                } else {
+                    for line in lines { out.line(indent + line) }
+                }
+            case .write, .read, .close:
+                let slot = part.action == .write ? table.writeStreamSlot
+                    : part.action == .read ? table.readToEndSlot : table.closeSlot
+                let skipped = part.action == .close ? "aok = 1" : "aok = 0; failed = 1"
+                out.line(indent + "if :: has_t\(index)_s\(slot)[dev[\(device)]] -> atomic { \(issue(device, slot))if :: ok -> aok = 1 :: else -> aok = 0; failed = 1 fi; \(check(device)); \(clear) }")
+                out.line(indent + "   :: else -> atomic { \(skipped); \(check(device)); \(stateChecks) } fi")
+            case .fail:
+                out.line(indent + "atomic { aok = 0; failed = 1; \(check(device)); \(stateChecks) }")
+            case .reset:
+                out.line(indent + "atomic { \(issue(device, table.resetSlot))aok = 1; \(check(device)); \(clear) }")
+            }
+        }
+        /// Event `index`'s code, once; `then` is where it goes after (the
+        /// failure sequence first when a step failed and it counts).
+        func emit(_ index: Int, checksFailure: Bool, then next: String) {
+            let event = policy.events[index]
+            let runsIn = vmStates.indices.filter { event.runs(in: vmStates[$0]) }
             out.line("    /* event \(event.name) */")
+            out.line("    if :: !\(disjunction(runsIn, "vm")) -> goto e\(index)_past :: else -> skip fi;")
+            if let becomes = event.vmBecomes, becomes != .running { out.line("    vm = \(vmIndex(becomes));") }
+            out.line("    failed = 0;")
             for phase in PolicyStep.Phase.allCases {
-                for device in 0..<count {
+                let order = event.reverse ? Array((0..<count).reversed()) : Array(0..<count)
+                for device in order {
                     let features = explorer.devices[device].features
-                    let table = explorer.tables[explorer.tableOf[device]]
                     let steps = event.steps.filter {
                         $0.phase == phase && features.covers($0.with) && features.intersection($0.without).isEmpty
                     }
                     if steps.isEmpty { continue }
                     out.line("    /* \(phase.rawValue), device \(device + 1) */")
                     out.line("    if")
+                    var earlier: [String] = []
                     for step in steps {
                         let condition = step.from.isEmpty ? "true" : disjunction(step.from, "belief[\(device)]")
-                        out.line("    :: \(condition) ->")
-                        switch step.action {
-                        case .request(let target, let recover):
-                            out.line("        atomic { \(action(device, table.requestSlot(target)))if :: ok -> belief[\(device)] = \(target); \(belief(device)); st = 0 :: else -> st = \(recover == model.errorState ? 2 : 1) fi; ok = 0; wrote = 0 }")
-                            if recover != model.errorState {
-                                out.line("        if")
-                                out.line("        :: st == 1 -> atomic { \(action(device, table.requestSlot(recover)))if :: ok -> belief[\(device)] = \(recover); failed = 1; \(belief(device)); st = 0 :: else -> st = 2 fi; ok = 0; wrote = 0 }")
-                                out.line("        :: else -> skip")
-                                out.line("        fi;")
+                        let guardText = (earlier.map { "!\($0)" } + [condition]).joined(separator: " && ")
+                        earlier.append(condition)
+                        out.line("    :: \(guardText) ->")
+                        for (number, part) in step.parts.enumerated() {
+                            if number == 0 {
+                                emitPart(part, device, indent: "        ")
+                            } else {
+                                out.line("        ;")
+                                out.line("        if :: \(part.onlyAfterSuccess ? "aok" : "true") ->")
+                                emitPart(part, device, indent: "            ")
+                                out.line("        :: else -> skip fi")
                             }
-                            out.line("        if")
-                            out.line("        :: st == 2 -> atomic { \(action(device, table.resetSlot))belief[\(device)] = \(policy.resetAssumes); failed = 1; \(belief(device)); st = 0; ok = 0; wrote = 0 }")
-                            out.line("        :: else -> skip")
-                            out.line("        fi")
-                        case .write, .read:
-                            out.line("        atomic { \(action(device, table.accessSlot))if :: ok -> skip :: else -> failed = 1 fi; \(belief(device)); ok = 0; wrote = 0 }")
+                        }
+                        if event.stopsAtFailure {
+                            out.line("        ; if :: failed -> goto e\(index)_end :: else -> skip fi")
                         }
                     }
                     out.line("    :: else -> skip")
                     out.line("    fi;")
                 }
             }
+            out.line("e\(index)_end:")
+            if event.vmBecomes == .running { out.line("    vm = \(vmIndex(.running));") }
+            if checksFailure && !event.afterCompletion {
+                out.line("    if :: failed -> goto failure :: else -> skip fi;")
+            }
+            out.line("e\(index)_past:")
+            out.line("    \(next);")
         }
-        let failure = policy.failureEvent
-        for event in policy.events where !event.onFailure {
-            emit(event)
-            if failure != nil { out.line("    if :: failed -> goto failure :: else -> skip fi;") }
+        let interrupts = policy.events.indices.filter { policy.events[$0].kind == .interrupt }
+        let migration = policy.events.indices.filter { policy.events[$0].kind == .migration }
+        out.line("    goto m\(migration.first ?? -1);")
+        for (place, index) in migration.enumerated() {
+            out.line("m\(index):")
+            if !interrupts.isEmpty && !policy.events[index].uninterrupted {
+                out.line("    /* boundary: an interrupt, any number of times, or on */")
+                out.line("    do")
+                for interrupt in interrupts {
+                    let runsIn = vmStates.indices.filter { policy.events[interrupt].runs(in: vmStates[$0]) }
+                    out.line("    :: \(disjunction(runsIn, "vm")) -> ret = \(index); goto i\(interrupt)")
+                }
+                out.line("    :: true -> break")
+                out.line("    od;")
+            }
+            let next = place + 1 < migration.count ? "goto m\(migration[place + 1])" : "goto stop"
+            emit(index, checksFailure: true, then: next)
         }
-        out.line("    goto stop;")
+        for interrupt in interrupts {
+            out.line("i\(interrupt):")
+            let back = migration.map { ":: ret == \($0) -> goto m\($0)" }.joined(separator: " ")
+            emit(interrupt, checksFailure: true, then: "if \(back) fi")
+        }
         out.line("failure:")
-        out.line("    failed = 0;")
-        if let failure { emit(policy.events[failure]) }
+        out.line("    failed = 0; infail = 1;")
+        for index in policy.failureEvents { emit(index, checksFailure: false, then: "skip") }
+        out.line("    goto stop;")
+        // QEMU aborts: the kernel closes every device, one after another;
+        // nothing is checked of the VM any more.
+        out.line("aborting:")
+        out.line("    over = 1; vm = \(vmIndex(.paused));")
+        for device in 0..<count {
+            let table = explorer.tables[explorer.tableOf[device]]
+            out.line("    atomic { rq_dev = \(device); rq_slot = \(table.reopenSlot); pending = 1 }; atomic { !pending -> \(clear) };")
+        }
         out.line("stop:")
         out.line("    skip")
         out.line("}")

@@ -23,36 +23,45 @@ enum SymmetricPolicySearch {
     }
 
     static func plan(_ explorer: MultiExplorer) -> Plan? {
-        guard let policy = explorer.policy, let table = explorer.tables.first else { return nil }
-        let compiled = CompiledPolicy(policy: policy, model: explorer.model, devices: explorer.devices, table: table)
+        guard let policy = explorer.policy, let (compiled, codec) = OrderedPolicySearch.compile(explorer) else {
+            return nil
+        }
         let count = explorer.devices.count
-        let codec = PositionCodec(events: policy.events.count, devices: count, steps: compiled.maximumSteps)
         let idBits = explorer.tables.map(\.idBits).max() ?? 1
         let beliefBits = bitsFor(explorer.model.states.count)
         let width = SymmetricPolicySystem<Key64>.slotWidth(idBits: idBits, beliefBits: beliefBits,
-                                                            checksP2P: explorer.checksP2P)
-        guard codec.width <= 63, width <= 63 else { return nil }
+                                                            checksP2P: explorer.checksP2P, tracksHeld: compiled.tracksHeld)
+        guard width <= 63 else { return nil }
         var layout = KeyLayout()
         let slotIndices = (0..<count).map { _ in layout.add(width: width) }
         let position = layout.add(width: codec.width)
-        // A choice runs along the positions of at most every phase of every
-        // event, offering each distinct device of a class at each.
+        // A choice runs along the positions of one phase, offering each
+        // distinct device of a class at each.
         let largestClass = explorer.classes.map(\.count).max() ?? 1
-        let options = count * (2 * (policy.events.count + 1) + 1) * largestClass + 1
+        let options = count * largestClass + 1
         let outcomes = explorer.tables.map { table in
             zip(table.first.dropFirst(), table.first).map { Int($0 - $1) }.max() ?? 0
         }.max() ?? 0
-        guard layout.words <= 4, let edge = SymmetricEdge(maximumOptions: options, maximumOutcomes: outcomes + 1) else {
+        let moves = (policy.events.count + 1)
+        guard layout.words <= 4,
+              let edge = SymmetricEdge(maximumOptions: options, maximumOutcomes: max(outcomes, moves) + 1) else {
             return nil
         }
         return Plan(policy: compiled, codec: codec, words: layout.words, slots: slotIndices.map { layout.fields[$0] },
                     position: layout.fields[position], idBits: idBits, beliefBits: beliefBits, edge: edge)
     }
+    /// What the reduced search came to.
+    enum Outcome {
+        case found(MultiExploration)
+        /// A trace did not replay in the policy's order: search in order.
+        case notReplayed
+        /// The reduction does not fit a key: search in order.
+        case doesNotFit
+    }
 
-    /// `nil` when the reduction does not fit (the caller searches in order).
-    static func run(_ explorer: MultiExplorer, _ tables: DeviceTables, _ options: SearchOptions) -> MultiExploration? {
+    static func run(_ explorer: MultiExplorer, _ tables: DeviceTables, _ options: SearchOptions) -> Outcome {
         guard let plan = plan(explorer), let ordered = OrderedPolicySearch.plan(explorer), ordered.words <= 4 else {
-            return nil
+            return .doesNotFit
         }
         switch plan.words {
         case 1: return run(Key64.self, explorer, tables, plan, ordered, options)
@@ -67,7 +76,7 @@ enum SymmetricPolicySearch {
     static func run<Key: SearchKey>(
         _ type: Key.Type, _ explorer: MultiExplorer, _ tables: DeviceTables, _ plan: Plan,
         _ ordered: OrderedPolicySearch.Plan, _ options: SearchOptions
-    ) -> MultiExploration? {
+    ) -> Outcome {
         switch ordered.words {
         case 1: return run(Key.self, Key64.self, explorer, tables, plan, ordered, options)
         case 2: return run(Key.self, Key128.self, explorer, tables, plan, ordered, options)
@@ -79,28 +88,25 @@ enum SymmetricPolicySearch {
     static func run<Key: SearchKey, OrderedKey: SearchKey>(
         _ type: Key.Type, _ orderedType: OrderedKey.Type, _ explorer: MultiExplorer, _ tables: DeviceTables,
         _ plan: Plan, _ ordered: OrderedPolicySearch.Plan, _ options: SearchOptions
-    ) -> MultiExploration? {
+    ) -> Outcome {
         let system = SymmetricPolicySystem<Key>(
             tables: tables, policy: plan.policy, slotFields: plan.slots, positionField: plan.position,
             codec: plan.codec, checksP2P: explorer.checksP2P, idBits: plan.idBits, beliefBits: plan.beliefBits,
             classOf: explorer.tableOf, edgeCodec: plan.edge)
         let outcome = BreadthFirstSearch(system: system, options: options).run()
-        let replayer = OrderedPolicySystem<OrderedKey>(
-            tables: tables, policy: ordered.policy, idFields: ordered.ids, writtenFields: ordered.written,
-            beliefFields: ordered.beliefs, positionField: ordered.position, codec: ordered.codec,
-            checksP2P: explorer.checksP2P)
+        let replayer = OrderedPolicySearch.system(OrderedKey.self, explorer, tables, ordered)
         var counterexamples: [MultiCounterexample] = []
         for violation in outcome.violations {
             guard let property = MultiProperty(searchBit: violation.property),
                   let path = system.orderedPath(violation.path),
                   let counterexample = replayer.counterexample(property, path, model: explorer.model)
-            else { return nil }
+            else { return .notReplayed }
             counterexamples.append(counterexample)
         }
-        return MultiExploration(
+        return .found(MultiExploration(
             states: outcome.states, transitions: outcome.transitions, depth: outcome.depth,
             counterexamples: counterexamples.sorted { $0.property < $1.property }, incomplete: outcome.incomplete,
-            queue: outcome.queued, statistics: outcome.statistics, reduced: true)
+            queue: outcome.queued, statistics: outcome.statistics, reduced: true))
     }
 }
 
@@ -110,12 +116,17 @@ struct ReplayedPolicyStep {
     var local: LocalEdge
 }
 
-/// One phase of a replayed policy trace: where it runs, the device taken
-/// at each position consumed (nil: skipped), and its steps.
+/// One phase of a replayed policy trace (or one move of the policy
+/// itself): where it runs, the device taken at each position consumed
+/// (nil: skipped), and its steps.
 struct PolicyPhaseRecord {
-    var at: PolicyPosition
+    var event: Int
+    var phase: Int
+    var reverse: Bool
     var consumed: [Int?] = []
     var steps: [ReplayedPolicyStep] = []
+    /// A policy move (an interrupt, or going on from a boundary): its choice.
+    var move: Int?
 }
 
 extension SymmetricPolicySystem {
@@ -135,29 +146,37 @@ extension SymmetricPolicySystem {
     /// policy's order, or `nil` when the path does not replay.
     func orderedPath(_ path: [UInt32]) -> [UInt32]? {
         var key = initialKey
-        var phases = [PolicyPhaseRecord(at: position(key))]
-        /// Files skipped positions and begun phases, as `choices` and
-        /// `settle` log them.
-        func file(_ log: [[Int]], _ key: Key) {
-            for (number, skipped) in log.enumerated() {
-                if number > 0 { phases.append(PolicyPhaseRecord(at: position(key))) }
-                phases[phases.count - 1].consumed += skipped.map { _ in nil }
+        var phases: [PolicyPhaseRecord] = []
+        /// The record of the phase `at` is in, begun anew after a policy
+        /// move or when the event or phase changed (an event runs once
+        /// between two policy moves).
+        func record(for at: PolicyPosition) -> Int {
+            if let last = phases.last, last.move == nil, last.event == at.event, last.phase == at.phase {
+                return phases.count - 1
             }
+            phases.append(PolicyPhaseRecord(event: at.event, phase: at.phase, reverse: policy.events[at.event].reverse))
+            return phases.count - 1
         }
         for edge in path {
             let at = position(key)
             if at.done { return nil }
+            if edgeCodec.device(edge) == 15 {
+                let choice = edgeCodec.ordinal(edge)
+                guard at.boundary, choice <= policy.interruptsIn[at.vm].count else { return nil }
+                phases.append(PolicyPhaseRecord(event: at.event, phase: 0, reverse: false, move: choice))
+                key = move(key, choice)
+                continue
+            }
             let device: Int
             var stepAt = at
             var base = key
-            if at.stage > 0 {
-                guard let current = currentDevice(key) else { return nil }
+            if let current = currentDevice(key) {
                 device = current
             } else {
                 let wanted = edgeCodec.option(edge)
                 var found: Choice?
                 var index = 0
-                choices(key, order: canonicalOrder(key), recordSkips: true) { choice in
+                choices(key, order: canonicalOrder(key)) { choice in
                     if index == wanted {
                         found = choice
                         return false
@@ -166,20 +185,24 @@ extension SymmetricPolicySystem {
                     return true
                 }
                 guard let choice = found else { return nil }
-                file(choice.skips, choice.key)
-                phases[phases.count - 1].at = choice.at
-                guard phases[phases.count - 1].consumed.count == choice.at.device else { return nil }
-                phases[phases.count - 1].consumed.append(choice.device)
+                let current = record(for: at)
+                // Positions the policy passed by itself (no device of their
+                // class had a step), then those the choice skipped.
+                guard phases[current].consumed.count <= at.device else { return nil }
+                phases[current].consumed += Array(repeating: nil, count: at.device - phases[current].consumed.count)
+                phases[current].consumed += choice.skipped.map { _ in nil }
+                guard phases[current].consumed.count == choice.at.device else { return nil }
+                phases[current].consumed.append(choice.device)
                 device = choice.device
                 stepAt = choice.at
                 base = choice.key
             }
-            let slot = actionSlot(base, stepAt, device: device)
+            let slot = policy.slot(stepAt, tables, state: tables.global(device, local(base.field(slotFields[device]))))
             let ordinal = edgeCodec.ordinal(edge)
-            phases[phases.count - 1].steps.append(
-                ReplayedPolicyStep(device: device, local: LocalEdge(slot: slot, ordinal: UInt32(ordinal))))
+            let current = record(for: stepAt)
+            phases[current].steps.append(ReplayedPolicyStep(device: device, local: LocalEdge(slot: slot, ordinal: UInt32(ordinal))))
             if slot == LocalEdge.skipSlot {
-                key = apply(base, stepAt, device: device, local: nil, ok: false, wrote: false).key
+                key = apply(base, stepAt, device: device, local: nil, flags: policy.skipFlags(stepAt)).key
             } else {
                 let table = tables.tables[Int(tables.tableOf[device])]
                 let outcomes = table.outcomes(Int(local(base.field(slotFields[device]))), slot)
@@ -187,28 +210,29 @@ extension SymmetricPolicySystem {
                 let outcome = outcomes.lowerBound + ordinal
                 let to = table.next[outcome]
                 if to < 0 { break }
-                key = apply(base, stepAt, device: device, local: to, ok: table.succeeded[outcome],
-                            wrote: table.wrote[outcome]).key
+                key = apply(base, stepAt, device: device, local: to, flags: table.flags[outcome].rawValue).key
             }
-            // The positions and phases the policy then passes by itself.
-            var log: [[Int]]? = [[]]
-            settle(&key, log: &log)
-            file(log ?? [], key)
         }
-        // The arrangement the last phase with steps fixes: position -> device.
-        guard let last = phases.last(where: { !$0.steps.isEmpty }) else { return path.isEmpty ? [] : nil }
+        // The arrangement the last phase with steps fixes: device -> its
+        // place in the policy's device numbering.
+        guard let last = phases.last(where: { !$0.steps.isEmpty }) else {
+            return phases.allSatisfy({ $0.move != nil }) ? phases.compactMap { $0.move }.map(movedEdge) : nil
+        }
         let count = slotFields.count
+        /// The device number QEMU's order gives position `k` of a phase.
+        func number(_ k: Int, reverse: Bool) -> Int { reverse ? count - 1 - k : k }
         var arrangement = [Int?](repeating: nil, count: count)
         var used = Set<Int>()
-        for (place, device) in last.consumed.enumerated() {
+        for (k, device) in last.consumed.enumerated() {
             guard let device else { continue }
-            arrangement[place] = device
+            arrangement[number(k, reverse: last.reverse)] = device
             used.insert(device)
         }
-        for (place, device) in last.consumed.enumerated() where device == nil {
+        for (k, device) in last.consumed.enumerated() where device == nil {
+            let place = number(k, reverse: last.reverse)
             guard let idle = members[classOf[place]].first(where: { candidate in
                 !used.contains(candidate) && policy.step(
-                    event: last.at.event, phase: last.at.phase, device: candidate,
+                    event: last.event, phase: last.phase, device: candidate,
                     belief: belief(key.field(slotFields[candidate]))) < 0
             }) else { return nil }
             arrangement[place] = idle
@@ -224,10 +248,14 @@ extension SymmetricPolicySystem {
             guard let device else { return nil }
             placeOf[device] = place
         }
-        // Each phase's steps, device by device in the arrangement's order
-        // (a device's steps in a phase are consecutive).
+        // Each phase's steps, device by device in the order QEMU takes the
+        // renumbered devices (a device's steps in a phase are consecutive).
         var edges: [UInt32] = []
         for phase in phases {
+            if let move = phase.move {
+                edges.append(movedEdge(move))
+                continue
+            }
             var groups: [(device: Int, steps: [ReplayedPolicyStep])] = []
             for step in phase.steps {
                 if let previous = groups.last, previous.device == step.device {
@@ -236,12 +264,20 @@ extension SymmetricPolicySystem {
                     groups.append((step.device, [step]))
                 }
             }
-            for group in groups.sorted(by: { placeOf[$0.device] < placeOf[$1.device] }) {
+            let sorted = groups.sorted {
+                phase.reverse ? placeOf[$0.device] > placeOf[$1.device] : placeOf[$0.device] < placeOf[$1.device]
+            }
+            for group in sorted {
                 for step in group.steps {
                     edges.append(UInt32(placeOf[step.device]) | step.local.bits << 4)
                 }
             }
         }
         return edges.count == path.count ? edges : nil
+    }
+
+    /// A policy move as `OrderedPolicySystem` writes it.
+    func movedEdge(_ choice: Int) -> UInt32 {
+        OrderedPolicySystem<Key>.policyMoveDevice | LocalEdge(slot: LocalEdge.policySlot, ordinal: UInt32(choice)).bits << 4
     }
 }

@@ -3,31 +3,28 @@
 /// (same driver, same feature set) in any order, so that every permutation
 /// within a class is an automorphism and the key can stay canonical.
 ///
-/// Why this is sound. QEMU takes the devices in index order; no permutation
-/// of devices commutes with that order (device k is always followed by
-/// device k + 1), so sorting the devices of a class in `OrderedPolicySystem`
-/// would lose states. But the devices of a class only meet through the
-/// policy's `failed` flag (an OR over the event) and through properties
-/// that do not care which device is which (p2p-safety asks whether some
-/// device is frozen while some other may initiate). Hence, by induction
-/// over phases: at the start of a phase, any arrangement of a reachable
-/// state's devices within classes is reachable in QEMU's order too (give
-/// each device the outcomes its image had, in every earlier phase), by a
-/// path of the same length. A path of this system takes the devices of a
-/// phase in some order; QEMU's order reaches the same states, renumbered,
-/// from the arrangement that puts them in that order. Conversely every
-/// path in QEMU's order is one of this system's. So both reach the same
-/// verdicts with shortest traces of the same length, and a trace found
-/// here is replayed in QEMU's order (`SymmetricPolicySearch`).
+/// Why this is sound (docs/multi-device.md has the whole argument). QEMU
+/// takes the devices in a fixed order per event (index order, or reversed);
+/// no permutation of devices commutes with that order, so sorting the
+/// devices of a class in `OrderedPolicySystem` would lose states. This
+/// system instead lets each position of a phase's order take any pending
+/// device of that position's class: every path in QEMU's order is one of
+/// its paths (it may choose QEMU's device at every position), so it
+/// over-approximates QEMU's order, and a property that holds here holds
+/// there. Each violation found here is replayed in QEMU's order
+/// (`SymmetricPolicySearch`), and when the replay does not confirm it the
+/// search is redone in QEMU's order: the verdicts are QEMU's.
 ///
 /// A state is, per device, one slot: local state, whether data was
-/// written (with p2p-safety), the policy's belief, and a mark (pending,
-/// done in this phase, or current: in the middle of its step's recovery);
-/// plus where the policy is, with `device` counting the positions of the
-/// phase consumed (in device order, each position is one of its class's
-/// devices, taken or, when no step applies to it, skipped). Between two
-/// steps the next transition chooses the device: any pending device of
-/// the class the next position holds, one per distinct slot.
+/// written (with p2p-safety), whether it holds the guest's state (when
+/// tracked), the policy's belief, and a mark (pending, done in this phase,
+/// or current: in the middle of its step); plus where the policy is, with
+/// `device` counting the positions of the phase consumed (in the event's
+/// device order, each position is one of its class's devices, taken or,
+/// when no step applies to it, skipped). Between two steps the next
+/// transition chooses the device: any pending device of the class the
+/// next position holds, one per distinct slot; at a boundary, an
+/// interrupt or going on.
 struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     let tables: DeviceTables
     let policy: CompiledPolicy
@@ -36,15 +33,18 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     let codec: PositionCodec
     let checksP2P: Bool
     let idBits: UInt64
+    let beliefShift: UInt64
     let beliefMask: UInt64
-    /// Per device and per position in device order: its class.
+    /// Per device: its class.
     let classOf: [Int]
     /// Per class: its devices, ascending.
     let members: [[Int]]
-    /// `positionsBefore[c][k]`: positions of class `c` among the first `k`.
-    let positionsBefore: [[Int]]
-    /// Per position: every position from it on holds the same class.
-    let sameClassToEnd: [Bool]
+    /// Per direction (0: forward, 1: reverse) and position: its class.
+    let classAt: [[Int]]
+    /// `positionsBefore[direction][c][k]`: positions of class `c` among the first `k`.
+    let positionsBefore: [[[Int]]]
+    /// Per direction and position: every position from it on holds the same class.
+    let sameClassToEnd: [[Bool]]
     let edgeCodec: SymmetricEdge
     /// Devices in index order: the canonical order of a canonical key.
     let identityOrder: [Int]
@@ -53,9 +53,9 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     static var done: UInt64 { 1 }
     static var current: UInt64 { 2 }
 
-    /// The widths of a slot's parts: mark (2 bits), local state, written, belief.
-    static func slotWidth(idBits: Int, beliefBits: Int, checksP2P: Bool) -> Int {
-        2 + idBits + (checksP2P ? 1 : 0) + beliefBits
+    /// The widths of a slot's parts: mark (2 bits), local state, written, held, belief.
+    static func slotWidth(idBits: Int, beliefBits: Int, checksP2P: Bool, tracksHeld: Bool) -> Int {
+        2 + idBits + (checksP2P ? 1 : 0) + (tracksHeld ? 1 : 0) + beliefBits
     }
 
     init(tables: DeviceTables, policy: CompiledPolicy, slotFields: [KeyField], positionField: KeyField,
@@ -67,14 +67,17 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
         self.codec = codec
         self.checksP2P = checksP2P
         self.idBits = UInt64(idBits)
+        beliefShift = 2 + UInt64(idBits) + (checksP2P ? 1 : 0) + (policy.tracksHeld ? 1 : 0)
         beliefMask = (1 << UInt64(beliefBits)) - 1
         self.classOf = classOf
         let classes = (classOf.max() ?? 0) + 1
         members = (0..<classes).map { group in classOf.indices.filter { classOf[$0] == group } }
-        positionsBefore = (0..<classes).map { group in
-            (0...classOf.count).map { k in classOf.prefix(k).filter { $0 == group }.count }
+        let directions = [classOf, Array(classOf.reversed())]
+        classAt = directions
+        positionsBefore = directions.map { order in
+            (0..<classes).map { group in (0...order.count).map { k in order.prefix(k).filter { $0 == group }.count } }
         }
-        sameClassToEnd = classOf.indices.map { k in classOf[k...].allSatisfy { $0 == classOf[k] } }
+        sameClassToEnd = directions.map { order in order.indices.map { k in order[k...].allSatisfy { $0 == order[k] } } }
         self.edgeCodec = edgeCodec
         identityOrder = Array(classOf.indices)
     }
@@ -84,43 +87,69 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     @inline(__always) func mark(_ slot: UInt64) -> UInt64 { slot & 3 }
     @inline(__always) func local(_ slot: UInt64) -> UInt64 { (slot >> 2) & ((1 << idBits) - 1) }
     @inline(__always) func written(_ slot: UInt64) -> Bool { checksP2P && (slot >> (2 + idBits)) & 1 == 1 }
-    @inline(__always) func belief(_ slot: UInt64) -> Int {
-        Int((slot >> (2 + idBits + (checksP2P ? 1 : 0))) & beliefMask)
+    @inline(__always) func held(_ slot: UInt64) -> Bool {
+        policy.tracksHeld && (slot >> (2 + idBits + (checksP2P ? 1 : 0))) & 1 == 1
+    }
+    @inline(__always) func belief(_ slot: UInt64) -> Int { Int((slot >> beliefShift) & beliefMask) }
+
+    @inline(__always)
+    func values(_ slot: UInt64) -> PolicyDeviceValues {
+        PolicyDeviceValues(belief: belief(slot), written: written(slot), held: held(slot))
     }
 
     @inline(__always)
-    func makeSlot(mark: UInt64, local: UInt64, written: Bool, belief: Int) -> UInt64 {
-        mark | local << 2 | (checksP2P && written ? 1 << (2 + idBits) : 0)
-            | UInt64(belief) << (2 + idBits + (checksP2P ? 1 : 0))
+    func makeSlot(mark: UInt64, local: UInt64, _ values: PolicyDeviceValues) -> UInt64 {
+        var slot = mark | local << 2
+        if checksP2P && values.written { slot |= 1 << (2 + idBits) }
+        if policy.tracksHeld && values.held { slot |= 1 << (2 + idBits + (checksP2P ? 1 : 0)) }
+        return slot | UInt64(values.belief) << beliefShift
     }
 
     @inline(__always)
     func position(_ key: Key) -> PolicyPosition { codec.unpack(key.field(positionField)) }
 
+    /// The class of position `k` in `at`'s phase.
+    @inline(__always)
+    func classAt(_ at: PolicyPosition, _ k: Int) -> Int {
+        classAt[policy.events[at.event].reverse ? 1 : 0][k]
+    }
+
     var initialKey: Key {
         var key = Key()
-        let slot = makeSlot(mark: Self.pending, local: 0, written: false, belief: policy.assumed)
+        let slot = makeSlot(mark: Self.pending, local: 0,
+                            PolicyDeviceValues(belief: policy.assumed, written: false, held: policy.initialHeld))
         for field in slotFields { key.set(field, slot) }
-        var start = PolicyPosition()
-        if policy.firstEvent < 0 { start.done = true } else { start.event = policy.firstEvent }
-        key.set(positionField, codec.pack(start))
-        var log: [[Int]]? = nil
-        settle(&key, log: &log)
+        key.set(positionField, codec.pack(policy.start))
+        settle(&key)
         return key
     }
 
-    var stateProperties: UInt32 { checksP2P ? OrderedPolicySystem<Key>.p2pBit : 0 }
+    var stateProperties: UInt32 {
+        (checksP2P ? OrderedPolicySystem<Key>.p2pBit : 0) | (policy.destination ? OrderedPolicySystem<Key>.loadedBit : 0)
+    }
 
     func stateViolations(_ key: Key, among properties: UInt32) -> UInt32 {
-        var frozen = false
-        var initiators = false
-        for device in 0..<slotFields.count {
-            let slot = key.field(slotFields[device])
-            let state = tables.global(device, local(slot))
-            if tables.initiator[state] { initiators = true }
-            if tables.frozen[state] || (tables.frozenAfterWrite[state] && written(slot)) { frozen = true }
+        let at = position(key)
+        let vm = at.vm
+        var found: UInt32 = 0
+        if properties & OrderedPolicySystem<Key>.p2pBit != 0 && policy.exportsState(at) {
+            var frozen = false
+            var initiators = false
+            for device in 0..<slotFields.count {
+                let slot = key.field(slotFields[device])
+                let state = tables.global(device, local(slot))
+                if tables.initiator[state] && (vm == CompiledPolicy.runningVM || !policy.tracksHeld || held(slot)) {
+                    initiators = true
+                }
+                if tables.frozen[state] || (tables.frozenAfterWrite[state] && written(slot)) { frozen = true }
+            }
+            if frozen && initiators { found |= OrderedPolicySystem<Key>.p2pBit }
         }
-        return frozen && initiators ? OrderedPolicySystem<Key>.p2pBit & properties : 0
+        if properties & OrderedPolicySystem<Key>.loadedBit != 0 && policy.destination && vm == CompiledPolicy.runningVM
+            && slotFields.contains(where: { !held(key.field($0)) }) {
+            found |= OrderedPolicySystem<Key>.loadedBit
+        }
+        return found
     }
 
     /// Sorts every class's slots (insertion sort in the key: classes are small).
@@ -144,29 +173,63 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     // MARK: - Choosing the next device
 
     /// One way to go on from a state between steps: the key and position
-    /// (with the step line) after the positions skipped and phases ended on
-    /// the way, and the device (in the order given) whose step runs.
+    /// (with the step line and action) after the positions skipped on the
+    /// way, and the device whose step runs.
     struct Choice {
         var key: Key
         var at: PolicyPosition
         var device: Int
-        /// Positions consumed by skipping on the way, per phase begun
-        /// (the first entry is the phase the choice started in).
-        var skips: [[Int]]
+        /// Positions skipped on the way to the one taken.
+        var skipped: [Int]
     }
 
-    /// Every choice from `key` (at stage 0), in a fixed order; `order`
-    /// maps the canonical order of devices to the key's devices (identity
-    /// on a canonical key). `body` returns false to stop.
-    func choices(_ key: Key, order: [Int], recordSkips: Bool, _ body: (Choice) -> Bool) {
+    /// Every choice from `key` (between steps of a phase), in a fixed
+    /// order; `order` maps the canonical order of devices to the key's
+    /// devices (identity on a canonical key). `body` returns false to stop.
+    func choices(_ key: Key, order: [Int], _ body: (Choice) -> Bool) {
         var at = position(key)
-        var key = key
-        var skips: [[Int]] = recordSkips ? [[]] : []
-        _ = choose(&key, &at, order, &skips, body)
+        var skipped: [Int] = []
+        let count = slotFields.count
+        let direction = policy.events[at.event].reverse ? 1 : 0
+        while at.device < count && at.phase < 2 {
+            let k = at.device
+            let group = classAt[direction][k]
+            let (doneCount, applicable, inapplicable) = census(key, at, group)
+            // Take a pending device with a step, one per distinct slot, in
+            // canonical order.
+            if applicable > 0 {
+                for (place, device) in order.enumerated() where classOf[device] == group {
+                    let slot = key.field(slotFields[device])
+                    guard mark(slot) == Self.pending else { continue }
+                    let step = policy.step(event: at.event, phase: at.phase, device: device, belief: belief(slot))
+                    guard step >= 0 else { continue }
+                    var repeated = false
+                    for earlier in 0..<place
+                    where classOf[order[earlier]] == group && key.field(slotFields[order[earlier]]) == slot {
+                        repeated = true
+                        break
+                    }
+                    if repeated { continue }
+                    var chosen = at
+                    chosen.step = step
+                    chosen.part = policy.firstPart(event: at.event, step: step, belief: belief(slot))
+                    chosen.stage = 0
+                    if !body(Choice(key: key, at: chosen, device: device, skipped: skipped)) { return }
+                }
+            }
+            // Or let the position go to a device the phase has no step for:
+            // possible while such devices outnumber the positions already
+            // skipped; useless (it only delays) when the rest of the phase
+            // is this class and a device with a step is still pending.
+            let skippedBefore = positionsBefore[direction][group][k] - doneCount
+            guard inapplicable > skippedBefore, !(sameClassToEnd[direction][k] && applicable > 0) else { return }
+            skipped.append(k)
+            at.device += 1
+        }
     }
 
-    /// How many devices of position `k`'s class are done in this phase,
-    /// pending with a step, and pending without one.
+    /// How many devices of class `group` are done in this phase, pending
+    /// with a step, and pending without one.
     @inline(__always)
     func census(_ key: Key, _ at: PolicyPosition, _ group: Int) -> (done: Int, applicable: Int, inapplicable: Int) {
         var done = 0, applicable = 0, inapplicable = 0
@@ -187,188 +250,119 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     }
 
     /// Between two steps, takes the moves nobody chooses, as
-    /// `OrderedPolicySystem.settle` does: skips positions whose class has no pending device with a step
-    /// and ends phases, up to a position with a device to take, or done.
-    /// With a `log`, records the positions skipped per phase begun.
-    func settle(_ key: inout Key, log: inout [[Int]]?) {
+    /// `OrderedPolicySystem.settle` does: skips positions whose class has
+    /// no pending device with a step, ends phases and events, up to a
+    /// position with a device to take, a boundary, or done.
+    func settle(_ key: inout Key) {
         var at = position(key)
-        if at.stage != 0 { return }
         let count = slotFields.count
-        while !at.done {
-            if at.device >= count {
-                endPhase(&key, &at)
-                if !at.done { log?.append([]) }
+        while !at.done && !at.boundary {
+            if at.phase >= 2 {
+                clearMarks(&key)
+                policy.leave(&at, ran: true)
                 continue
             }
-            if census(key, at, classOf[at.device]).applicable > 0 { break }
-            if log != nil { log![log!.count - 1].append(at.device) }
+            if at.device >= count {
+                clearMarks(&key)
+                at.device = 0
+                at.phase += 1
+                continue
+            }
+            if census(key, at, classAt(at, at.device)).applicable > 0 { break }
             at.device += 1
         }
-        if at.done { at = PolicyPosition(done: true) }
         key.set(positionField, codec.pack(at))
     }
 
-    /// Returns false when `body` asked to stop.
-    private func choose(
-        _ key: inout Key, _ at: inout PolicyPosition, _ order: [Int], _ skips: inout [[Int]], _ body: (Choice) -> Bool
-    ) -> Bool {
-        let count = slotFields.count
-        while !at.done {
-            if at.device >= count {
-                endPhase(&key, &at)
-                if !skips.isEmpty && !at.done { skips.append([]) }
-                continue
-            }
-            let k = at.device
-            let group = classOf[k]
-            let (doneCount, applicable, inapplicable) = census(key, at, group)
-            // Take a pending device with a step, one per distinct slot, in
-            // canonical order.
-            if applicable > 0 {
-                for (place, device) in order.enumerated() where classOf[device] == group {
-                    let slot = key.field(slotFields[device])
-                    guard mark(slot) == Self.pending else { continue }
-                    let step = policy.step(event: at.event, phase: at.phase, device: device, belief: belief(slot))
-                    guard step >= 0 else { continue }
-                    var repeated = false
-                    for earlier in 0..<place
-                    where classOf[order[earlier]] == group && key.field(slotFields[order[earlier]]) == slot {
-                        repeated = true
-                        break
-                    }
-                    if repeated { continue }
-                    var chosen = at
-                    chosen.step = step
-                    if !body(Choice(key: key, at: chosen, device: device, skips: skips)) { return false }
-                }
-            }
-            // Or let the position go to a device the phase has no step for:
-            // possible while such devices outnumber the positions already
-            // skipped; useless (it only delays) when the rest of the phase
-            // is this class and a device with a step is still pending.
-            let skipped = positionsBefore[group][k] - doneCount
-            guard inapplicable > skipped, !(sameClassToEnd[k] && applicable > 0) else { return true }
-            if !skips.isEmpty { skips[skips.count - 1].append(k) }
-            at.device += 1
-        }
-        return true
-    }
-
-    /// Ends the phase: every mark back to pending, then the next phase or
-    /// event as `OrderedPolicySystem.settle` moves, or done.
-    private func endPhase(_ key: inout Key, _ at: inout PolicyPosition) {
+    func clearMarks(_ key: inout Key) {
         for field in slotFields { key.set(field, key.field(field) & ~3) }
-        at.device = 0
-        at.step = 0
-        if at.phase == 0 {
-            at.phase = 1
-            return
-        }
-        at.phase = 0
-        if at.inFailure {
-            at = PolicyPosition(done: true)
-        } else if at.failed && policy.failureEvent >= 0 {
-            at.event = policy.failureEvent
-            at.inFailure = true
-            at.failed = false
-        } else if policy.nextEvent[at.event] >= 0 {
-            at.event = policy.nextEvent[at.event]
-        } else {
-            at = PolicyPosition(done: true)
-        }
     }
 
     // MARK: - Steps
 
-    /// The slot of the action of `device`'s step at `at`, or
-    /// `LocalEdge.skipSlot` for a read or write without a data FD.
-    @inline(__always)
-    func actionSlot(_ key: Key, _ at: PolicyPosition, device: Int) -> Int {
-        let step = policy.steps[policy.stepBase[at.event] + at.step]
-        switch (at.stage, step.kind) {
-        case (2, _): return policy.resetSlot
-        case (1, _): return step.recoverSlot
-        case (_, .request): return step.targetSlot
-        case (_, .write), (_, .read):
-            let state = tables.global(device, local(key.field(slotFields[device])))
-            let slots = tables.slots
-            let empty = tables.first[state * slots + policy.accessSlot] == tables.first[state * slots + policy.accessSlot + 1]
-            return empty ? LocalEdge.skipSlot : policy.accessSlot
-        }
-    }
-
     /// The key (not canonical) after `device`'s action at `at` ended in
-    /// local state `local` (`nil`: the skip), with success `ok` and data
-    /// written `wrote`; and whether the completed step leaves the belief
-    /// off the recorded state.
+    /// local state `local` (`nil`: the skip) with outcome `flags`; and the
+    /// properties the transition broke.
     @inline(__always)
-    func apply(_ key: Key, _ at: PolicyPosition, device: Int, local next: Int32?, ok: Bool, wrote: Bool)
-        -> (key: Key, beliefBroken: Bool)
+    func apply(_ key: Key, _ at: PolicyPosition, device: Int, local next: Int32?, flags: UInt8)
+        -> (key: Key, broken: UInt32)
     {
         var result = key
         let old = key.field(slotFields[device])
         var id = local(old)
-        var wasWritten = written(old)
-        if let next {
-            id = UInt64(next)
-            if checksP2P { wasWritten = (wasWritten || wrote) && tables.resuming[tables.global(device, id)] }
-        }
+        if let next { id = UInt64(next) }
         var at = at
-        var believed = belief(old)
-        let step = policy.steps[policy.stepBase[at.event] + at.step]
-        var complete = false
-        switch (at.stage, step.kind) {
-        case (2, _):
-            believed = policy.resetAssumes
-            at.failed = true
-            complete = true
-        case (1, _):
-            if ok {
-                believed = step.recover
-                at.failed = true
-                complete = true
-            } else {
-                at.stage = 2
-            }
-        case (_, .request):
-            if ok {
-                believed = step.target
-                complete = true
-            } else {
-                at.stage = step.resetsAtOnce ? 2 : 1
-            }
-        case (_, .write), (_, .read):
-            if !ok { at.failed = true }
-            complete = true
+        var values = self.values(old)
+        let state = tables.global(device, id)
+        let (progress, completed) = policy.progress(&at, &values, flags: flags, skipped: next == nil,
+                                                    resumingAfter: tables.resuming[state])
+        if progress == .abort {
+            result.set(slotFields[device], makeSlot(mark: Self.pending, local: id, values))
+            return abort(result, vm: at.vm)
         }
-        var broken = false
-        var mark = Self.current
-        if complete {
-            broken = believed != Int(tables.recorded[tables.global(device, id)])
-            mark = Self.done
-            at.stage = 0
-            at.device += 1
-        }
-        result.set(slotFields[device], makeSlot(mark: mark, local: id, written: wasWritten, belief: believed))
+        var broken: UInt32 = 0
+        if completed && values.belief != Int(tables.recorded[state]) { broken |= OrderedPolicySystem<Key>.beliefBit }
+        let mark = progress == .stepOver ? Self.done : Self.current
+        result.set(slotFields[device], makeSlot(mark: mark, local: id, values))
         result.set(positionField, codec.pack(at))
+        if progress == .stepOver { settle(&result) }
         return (result, broken)
     }
 
-    /// The device whose step is under recovery (marked current).
+    /// The policy aborts: every device closed, as a reopen leaves it.
+    func abort(_ key: Key, vm: Int) -> (key: Key, broken: UInt32) {
+        var next = key
+        var broken: UInt32 = 0
+        for device in 0..<slotFields.count {
+            let slot = key.field(slotFields[device])
+            let state = tables.global(device, local(slot))
+            let outcome = Int(tables.first[state * tables.slots + policy.reopenSlot])
+            next.set(slotFields[device], makeSlot(mark: Self.pending, local: UInt64(tables.next[outcome]), values(slot)))
+            broken |= tables.broken[outcome]
+        }
+        var done = PolicyPosition(done: true, vm: CompiledPolicy.pausedVM)
+        done.aborted = true
+        next.set(positionField, codec.pack(done))
+        return (next, broken)
+    }
+
+    /// The device whose step is in progress (marked current).
     func currentDevice(_ key: Key) -> Int? {
         (0..<slotFields.count).first { mark(key.field(slotFields[$0])) == Self.current }
+    }
+
+    /// The key after policy move `choice` from the boundary `key`.
+    func move(_ key: Key, _ choice: Int) -> Key {
+        var at = position(key)
+        if choice == 0 {
+            policy.enter(&at)
+        } else {
+            at = policy.interrupt(policy.interruptsIn[at.vm][choice - 1], from: at)
+        }
+        var next = key
+        next.set(positionField, codec.pack(at))
+        settle(&next)
+        return next
     }
 
     func expand<Sink: SuccessorSink>(_ key: Key, into sink: inout Sink) where Sink.Key == Key {
         let at = position(key)
         if at.done { return }
-        if at.stage > 0 {
-            guard let device = currentDevice(key) else { return }
+        if at.boundary {
+            for choice in 0...policy.interruptsIn[at.vm].count {
+                sink.count(1)
+                var next = move(key, choice)
+                canonicalize(&next)
+                if next != key { sink.reach(next, edge: edgeCodec.policyMove(choice)) }
+            }
+            return
+        }
+        if let device = currentDevice(key) {
             run(key, at, device: device, option: 0, into: &sink)
             return
         }
         var option = 0
-        choices(key, order: identityOrder, recordSkips: false) { choice in
+        choices(key, order: identityOrder) { choice in
             run(choice.key, choice.at, device: choice.device, option: option, into: &sink)
             option += 1
             return true
@@ -380,36 +374,38 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
     func run<Sink: SuccessorSink>(_ key: Key, _ at: PolicyPosition, device: Int, option: Int, into sink: inout Sink)
         where Sink.Key == Key
     {
-        let slot = actionSlot(key, at, device: device)
+        let state = tables.global(device, local(key.field(slotFields[device])))
+        let slot = policy.slot(at, tables, state: state)
         if slot == LocalEdge.skipSlot {
             sink.count(1)
-            var (next, broken) = apply(key, at, device: device, local: nil, ok: false, wrote: false)
+            var (next, broken) = apply(key, at, device: device, local: nil, flags: policy.skipFlags(at))
             let edge = edgeCodec.edge(device: device, option: option, ordinal: 0)
-            if broken { sink.violate(OrderedPolicySystem<Key>.beliefBit, edge: edge) }
-            var log: [[Int]]? = nil
-            settle(&next, log: &log)
+            if broken != 0 { sink.violate(broken, edge: edge) }
             canonicalize(&next)
             sink.reach(next, edge: edge)
             return
         }
-        let slots = tables.slots
-        let index = tables.global(device, local(key.field(slotFields[device]))) * slots + slot
+        let index = state * tables.slots + slot
         let low = Int(tables.first[index]), high = Int(tables.first[index + 1])
-        sink.count(high - low)
+        let excluded = policy.excludedFlags(at)
+        if excluded == 0 {
+            sink.count(high - low)
+        } else {
+            var count = 0
+            for outcome in low..<high where tables.flags[outcome] & excluded == 0 { count += 1 }
+            sink.count(count)
+        }
         if tables.brokenBySlot[index] & sink.unfound != 0 {
-            for outcome in low..<high where tables.broken[outcome] & sink.unfound != 0 {
+            for outcome in low..<high where tables.broken[outcome] & sink.unfound != 0 && tables.flags[outcome] & excluded == 0 {
                 sink.violate(tables.broken[outcome], edge: edgeCodec.edge(device: device, option: option, ordinal: outcome - low))
             }
         }
         for group in Int(tables.groupStart[index])..<Int(tables.groupStart[index + 1]) {
             let local = tables.groupNext[group]
-            if local < 0 { continue }
-            var (next, broken) = apply(key, at, device: device, local: local,
-                                       ok: tables.groupSucceeded[group], wrote: tables.groupWrote[group])
+            if local < 0 || tables.groupFlags[group] & excluded != 0 { continue }
+            var (next, broken) = apply(key, at, device: device, local: local, flags: tables.groupFlags[group])
             let edge = edgeCodec.edge(device: device, option: option, ordinal: Int(tables.groupOrdinal[group]))
-            if broken { sink.violate(OrderedPolicySystem<Key>.beliefBit, edge: edge) }
-            var log: [[Int]]? = nil
-            settle(&next, log: &log)
+            if broken != 0 { sink.violate(broken, edge: edge) }
             canonicalize(&next)
             sink.reach(next, edge: edge)
         }
@@ -417,8 +413,9 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
 }
 
 /// The edge of `SymmetricPolicySystem`: the device (its place in the
-/// canonical source key), which of the state's choices, and the outcome's
-/// ordinal in its action slot (the slot follows from the position), with
+/// canonical source key; 15 for a move of the policy itself), which of the
+/// state's choices, and the outcome's ordinal in its action slot (the slot
+/// follows from the position; a policy move's ordinal is its choice), with
 /// widths fixed for the policy and devices at hand.
 struct SymmetricEdge: Sendable {
     let optionBits: UInt32
@@ -438,6 +435,8 @@ struct SymmetricEdge: Sendable {
         UInt32(truncatingIfNeeded: device) | UInt32(truncatingIfNeeded: option) << 4
             | UInt32(truncatingIfNeeded: ordinal) << (4 + optionBits)
     }
+
+    func policyMove(_ choice: Int) -> UInt32 { edge(device: 15, option: 0, ordinal: choice) }
 
     func device(_ edge: UInt32) -> Int { Int(edge & 0xF) }
     func option(_ edge: UInt32) -> Int { Int((edge >> 4) & ((1 << optionBits) - 1)) }

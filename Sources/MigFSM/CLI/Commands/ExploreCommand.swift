@@ -1,3 +1,5 @@
+import Foundation
+
 extension Commands {
     /// `migfsm explore SPEC [--driver FILE] [--features A,B] [--json]`:
     /// exhaustive fault-injection model checking of a driver and its user;
@@ -28,13 +30,18 @@ extension Commands {
 
             Output is the same on every run and with any --threads; --stats adds
             the search's time, rates, memory and threads on standard error.
+            --format json prints the report as a document (schemas/explore.schema.json,
+            with --devices schemas/explore-devices.schema.json); --format sarif one
+            SARIF result per violated property, placed at the driver file's line
+            behind the trace (its quirk, effect or injected fault), else the policy's
+            step line, else the spec's state.
 
             EXAMPLE: migfsm explore Specs/vfio-v2.fsm --driver Specs/drivers/nvme-rfc.driver
             EXAMPLE: migfsm explore Specs/vfio-v2.fsm --devices 3 --policy Specs/policies/qemu-source.policy
             """,
         positionals: [spec],
         options: [
-            multiDriver, multiFeatures, .flag("--json", "print JSON"),
+            multiDriver, multiFeatures, outputFormat, .flag("--json", "print JSON (as --format json)"),
             devicesOption, policyOption,
             .value("--max-states", "N", "with --devices: store at most N states (the verdict is then incomplete)"),
             .flag("--no-symmetry", "with --devices: keep interchangeable devices apart"),
@@ -49,8 +56,10 @@ extension Commands {
                 return .usage
             }
             let options: SearchOptions
+            let format: OutputFormat
             do throws(ParsedArguments.UsageError) {
                 options = try searchOptions(arguments, maxStates: nil)
+                format = try OutputFormat(arguments)
             } catch {
                 output.error("migfsm explore: error: \(error.message)\nhint: run 'migfsm explore --help'")
                 return .usage
@@ -88,10 +97,13 @@ extension Commands {
                     output.error("migfsm explore: error: \(model.states.count) states are too many to explore")
                     return .failure
                 }
-                if arguments.has("--json") {
-                    output.standardOutput += ExploreJSON.render(report)
-                } else {
-                    output.standardOutput += report.rendered
+                switch format {
+                case .text: output.standardOutput += report.rendered
+                case .json: output.standardOutput += ExploreJSON.render(report)
+                case .sarif:
+                    let log = SARIFLog(findings: report.findings, rules: FindingRule.exploreRules,
+                                       workingDirectory: FileManager.default.currentDirectoryPath)
+                    output.print(log.json.rendered())
                 }
                 if arguments.has("--stats") {
                     for exploration in report.explorations {
@@ -108,6 +120,7 @@ extension Commands {
         guard let model = load(arguments.positionals[0], &output) else { return .failure }
         do throws(ParsedArguments.UsageError) {
             let count = try deviceCount(arguments) ?? 1
+            let format = try OutputFormat(arguments)
             var maxStates: Int?
             if let raw = arguments["--max-states"] {
                 guard let value = Int(raw), value >= 1 else {
@@ -124,10 +137,13 @@ extension Commands {
             if options.progress != nil { output.error("\r\u{1B}[K", terminator: false) }
             let report = MultiReport(
                 explorer: explorer, policyPath: arguments["--policy"], maxStates: maxStates, exploration: exploration)
-            if arguments.has("--json") {
-                output.standardOutput += ExploreJSON.render(report)
-            } else {
-                output.standardOutput += report.rendered
+            switch format {
+            case .text: output.standardOutput += report.rendered
+            case .json: output.standardOutput += ExploreJSON.render(report)
+            case .sarif:
+                let log = SARIFLog(findings: report.findings, rules: FindingRule.exploreRules,
+                                   workingDirectory: FileManager.default.currentDirectoryPath)
+                output.print(log.json.rendered())
             }
             if arguments.has("--stats") {
                 output.error("explore: " + exploration.statistics.line(

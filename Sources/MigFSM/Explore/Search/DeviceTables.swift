@@ -10,6 +10,8 @@ struct DeviceTables: @unchecked Sendable {
     let tableOf: RawArray<Int32>
     let stateBase: RawArray<Int32>
     let slots: Int
+    /// The first `freeSlots` slots are a free user's actions.
+    let freeSlots: Int
 
     /// Per global state: `forwardStart[g] ..< forwardStart[g + 1]` into
     /// `forwardNext` (local IDs) and `forwardEdge`: `DeviceTable`'s
@@ -24,11 +26,12 @@ struct DeviceTables: @unchecked Sendable {
     let first: RawArray<Int32>
     let next: RawArray<Int32>
     let broken: RawArray<UInt32>
+    /// Per outcome: its `OutcomeFlags`.
+    let flags: RawArray<UInt8>
     /// Per (global state, slot): the distinct policy outcomes, as for `first`.
     let groupStart: RawArray<Int32>
     let groupNext: RawArray<Int32>
-    let groupSucceeded: RawArray<Bool>
-    let groupWrote: RawArray<Bool>
+    let groupFlags: RawArray<UInt8>
     let groupOrdinal: RawArray<UInt32>
     let brokenBySlot: RawArray<UInt32>
     /// Per global state: what p2p-safety asks of its hardware state.
@@ -47,12 +50,13 @@ struct DeviceTables: @unchecked Sendable {
         let owner = RawMemory()
         self.owner = owner
         slots = tables.first?.actions.count ?? 0
+        freeSlots = tables.first?.freeSlots ?? 0
         var stateBase: [Int32] = []
         var forwardStart: [Int32] = [], forwardNext: [Int32] = [], forwardEdge: [UInt32] = []
         var outcomeCount: [Int32] = [], brokenByState: [UInt32] = []
-        var first: [Int32] = [], next: [Int32] = [], broken: [UInt32] = []
-        var groupStart: [Int32] = [], groupNext: [Int32] = [], groupSucceeded: [Bool] = []
-        var groupWrote: [Bool] = [], groupOrdinal: [UInt32] = [], brokenBySlot: [UInt32] = []
+        var first: [Int32] = [], next: [Int32] = [], broken: [UInt32] = [], flags: [UInt8] = []
+        var groupStart: [Int32] = [], groupNext: [Int32] = [], groupFlags: [UInt8] = []
+        var groupOrdinal: [UInt32] = [], brokenBySlot: [UInt32] = []
         var initiator: [Bool] = [], frozen: [Bool] = [], frozenAfterWrite: [Bool] = []
         var resuming: [Bool] = [], recorded: [Int32] = []
         var states = 0
@@ -69,11 +73,11 @@ struct DeviceTables: @unchecked Sendable {
             first += table.first.dropLast().map { $0 + outcomeBase }
             next += table.next
             broken += table.broken
+            flags += table.flags.map(\.rawValue)
             let groupBase = Int32(groupNext.count)
             groupStart += table.groupStart.dropLast().map { $0 + groupBase }
             groupNext += table.groupNext
-            groupSucceeded += table.groupSucceeded
-            groupWrote += table.groupWrote
+            groupFlags += table.groupFlags.map(\.rawValue)
             groupOrdinal += table.groupOrdinal
             brokenBySlot += table.brokenBySlot
             initiator += table.initiator
@@ -95,10 +99,10 @@ struct DeviceTables: @unchecked Sendable {
         self.first = owner.copy(first)
         self.next = owner.copy(next)
         self.broken = owner.copy(broken)
+        self.flags = owner.copy(flags)
         self.groupStart = owner.copy(groupStart)
         self.groupNext = owner.copy(groupNext)
-        self.groupSucceeded = owner.copy(groupSucceeded)
-        self.groupWrote = owner.copy(groupWrote)
+        self.groupFlags = owner.copy(groupFlags)
         self.groupOrdinal = owner.copy(groupOrdinal)
         self.brokenBySlot = owner.copy(brokenBySlot)
         self.initiator = owner.copy(initiator)

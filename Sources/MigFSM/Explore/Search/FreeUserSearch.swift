@@ -21,26 +21,42 @@ enum FreeUserSearch {
         layout(devices: devices, idBits: tables.map(\.idBits).max() ?? 1).words <= 4
     }
 
-    /// `nil` when the devices' fields take more than four words.
+    /// The concrete tables behind merged ones, and each table's map from
+    /// its states to the merged classes: what a trace is replayed on.
+    struct Lifting {
+        var tables: [DeviceTable]
+        var classOf: [[Int32]]
+    }
+
+    /// `nil` when the devices' fields take more than four words. With
+    /// `lifting`, `tables` are merged tables and traces are replayed on
+    /// the concrete ones.
     static func run(tables: DeviceTables, devices: Int, classes: [[Int]], symmetric: Bool,
-                    options: SearchOptions) -> Result? {
+                    options: SearchOptions, lifting: Lifting? = nil) -> Result? {
         let layout = layout(devices: devices, idBits: tables.tables.map(\.idBits).max() ?? 1)
         switch layout.words {
-        case 1: return run(Key64.self, tables, layout.fields, classes, symmetric, options)
-        case 2: return run(Key128.self, tables, layout.fields, classes, symmetric, options)
-        case 3: return run(Key192.self, tables, layout.fields, classes, symmetric, options)
-        case 4: return run(Key256.self, tables, layout.fields, classes, symmetric, options)
+        case 1: return run(Key64.self, tables, layout.fields, classes, symmetric, options, lifting)
+        case 2: return run(Key128.self, tables, layout.fields, classes, symmetric, options, lifting)
+        case 3: return run(Key192.self, tables, layout.fields, classes, symmetric, options, lifting)
+        case 4: return run(Key256.self, tables, layout.fields, classes, symmetric, options, lifting)
         default: return nil
         }
     }
 
     static func run<Key: SearchKey>(
         _ type: Key.Type, _ tables: DeviceTables, _ fields: [KeyField], _ classes: [[Int]], _ symmetric: Bool,
-        _ options: SearchOptions
+        _ options: SearchOptions, _ lifting: Lifting?
     ) -> Result {
         let system = FreeUserSystem<Key>(tables: tables, layout: fields, classes: classes, symmetric: symmetric)
         let outcome = BreadthFirstSearch(system: system, options: options).run()
-        let traces = outcome.violations.map { ($0.property, system.replay($0.path)) }
-        return Result(outcome: outcome, traces: traces, start: system.devices(system.initialKey))
+        let traces = outcome.violations.map { violation in
+            (violation.property, lifting.map { system.replay(violation.path, lifting: $0.tables, classOf: $0.classOf) }
+                ?? system.replay(violation.path))
+        }
+        var start = system.devices(system.initialKey)
+        if let lifting {
+            start = (0..<fields.count).map { lifting.tables[Int(tables.tableOf[$0])].states[0] }
+        }
+        return Result(outcome: outcome, traces: traces, start: start)
     }
 }

@@ -101,6 +101,7 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
     func expand<Sink: SuccessorSink>(_ key: Key, into sink: inout Sink) where Sink.Key == Key {
         let tables = self.tables
         let slots = tables.slots
+        let freeSlots = tables.freeSlots
         for device in 0..<deviceCount {
             let field = fields[device]
             let value = key.field(field)
@@ -111,7 +112,7 @@ struct FreeUserSystem<Key: SearchKey>: TransitionSystem {
             let state = tables.global(device, value)
             sink.count(Int(tables.outcomeCount[state]))
             if tables.brokenByState[state] & sink.unfound != 0 {
-                for slot in 0..<slots {
+                for slot in 0..<freeSlots {
                     let low = Int(tables.first[state * slots + slot]), high = Int(tables.first[state * slots + slot + 1])
                     for outcome in low..<high where tables.broken[outcome] & sink.unfound != 0 {
                         sink.violate(tables.broken[outcome],
