@@ -339,6 +339,7 @@ final class PolicyLanguageTests: XCTestCase {
             main STOP recover ERROR then
             main close recover STOP
             main STOP recover ERROR and fail with P2P
+            main STOP recover ERROR recover STOP
             """), """
             p.policy:1:22: error: unknown feature 'P2Q'; did you mean 'P2P'?
             p.policy:2:4: error: expected 'running' or 'paused', found 'stopped' (a VM is 'stopped' only by the policy's own events)
@@ -351,8 +352,9 @@ final class PolicyLanguageTests: XCTestCase {
             p.policy:7:9: note: first given here
             p.policy:8:9: error: unknown event option 'sometimes'; expected one of: on-failure, interrupt, stops-at-failure, after-completion, reverse, uninterrupted, when-vm, vm-becomes
             p.policy:10:29: error: expected a state to request, 'write', 'read', 'close', 'fail' or 'reset' at end of line
-            p.policy:11:12: error: expected 'with', 'without', 'from', 'then' or 'and', found 'recover'
+            p.policy:11:12: error: only a request takes 'recover STATE'; 'write', 'read', 'close', 'fail' and 'reset' take none
             p.policy:12:34: error: expected 'then' or 'and', found 'with'
+            p.policy:13:25: error: this request has a recover state already
 
             """)
         XCTAssertEqual(errors("holds-fd\nholds-fd\nevent e\n"), """

@@ -301,6 +301,12 @@ public enum PolicyReader {
                 case "recover" where isRequest && recover == nil:
                     _ = cursor.advance()
                     recover = try state(try cursor.name("a state name (ERROR: reset at once)"))
+                case "recover" where !isRequest:
+                    // Only a request has a recover state; say so rather
+                    // than list what may follow.
+                    throw cursor.error("only a request takes 'recover STATE'; 'write', 'read', 'close', 'fail' and 'reset' take none")
+                case "recover":
+                    throw cursor.error("this request has a recover state already")
                 case "then", "and":
                     let connector = cursor.advance()
                     parts.append(try close(target, recover, onlyAfterSuccess: onlyAfterSuccess, cursor))

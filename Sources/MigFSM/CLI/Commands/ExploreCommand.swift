@@ -21,9 +21,12 @@ extension Commands {
             With --devices N: N devices in one VM, each with its driver and feature
             set, driven by a free user (any action on any device) or by a --policy;
             checks every single-device property on every device and, with a policy,
-            p2p-safety and belief-consistency. Devices with the same driver and
-            feature set are interchangeable: under a free user the search sorts them
-            (symmetry reduction); under a policy, which orders the devices, it
+            p2p-safety, belief-consistency and (on a destination)
+            loaded-before-run; a policy that refuses the VM (QEMU without P2P on
+            every device) is reported, exit 0. Devices with the same driver and
+            feature set are interchangeable: under a free user the search merges
+            device states it cannot tell apart and sorts the devices (symmetry
+            reduction); under a policy, which orders the devices, it
             searches the policy taking them in any order and replays each trace in
             the policy's own order (off with --no-symmetry). A progress line goes to
             standard error when it is a terminal.
