@@ -140,13 +140,13 @@ final class ExploreDriverFileTests: XCTestCase {
             fault STOP -> RUNNING stays, stays
             fault STOP -> RUNNING
             """), """
-            t.driver:3:23: error: unknown fault 'sometimes'; expected 'stays', 'error' or 'after-session'
+            t.driver:3:23: error: unknown fault 'sometimes'; expected 'stays', 'error', 'after-session' or 'swallowed'
             t.driver:4:23: error: unknown fault 'stay'; did you mean 'stays'?
             t.driver:5:23: error: 'after-session' needs an arc that opens a session; STOP -> RUNNING opens none
             t.driver:6:7: error: fault of RUNNING -> STOP_COPY, which the driver does not implement (no 'arc' line and no feature set requires it)
             t.driver:7:7: error: expected 'all', 'reset-while-locked', 'reset-may-fail' or an arc 'A -> B', found 'al'; did you mean 'all'?
             t.driver:8:30: error: fault 'stays' is named twice
-            t.driver:9:22: error: expected a fault: 'stays', 'error' or 'after-session' at end of line
+            t.driver:9:22: error: expected a fault: 'stays', 'error', 'after-session' or 'swallowed' at end of line
 
             """)
     }

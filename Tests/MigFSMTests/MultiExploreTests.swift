@@ -253,7 +253,7 @@ final class MultiExploreTests: XCTestCase {
         XCTAssertEqual(errors("event e\nprepare STOP with P2Q recover ERROR\n"),
             "p.policy:2:19: error: unknown feature 'P2Q'; did you mean 'P2P'?\n")
         XCTAssertEqual(errors("event e\nmain write recover STOP\n"),
-            "p.policy:2:12: error: expected 'with', 'without', 'from', 'then' or 'and', found 'recover'\n")
+            "p.policy:2:12: error: only a request takes 'recover STATE'; 'write', 'read', 'close', 'fail' and 'reset' take none\n")
         // A failure sequence of several events.
         XCTAssertEqual(errors("event e on-failure\nevent f on-failure\n"), "")
         XCTAssertEqual(errors("evnt e\n"), "p.policy:1:1: error: unknown keyword 'evnt'; did you mean 'event'?\n")

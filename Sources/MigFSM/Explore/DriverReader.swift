@@ -214,7 +214,7 @@ public enum DriverReader {
 
         /// `stays, error, after-session`; also where `after-session` is written.
         func faultKinds(_ cursor: inout LineCursor) throws(Diagnostic) -> (FaultKinds, SourceLocation?) {
-            let names = try cursor.names("a fault: 'stays', 'error' or 'after-session'", separatedBy: .comma)
+            let names = try cursor.names("a fault: 'stays', 'error', 'after-session' or 'swallowed'", separatedBy: .comma)
             var kinds: FaultKinds = []
             var afterSession: SourceLocation?
             for name in names {
@@ -223,7 +223,7 @@ public enum DriverReader {
                     if let suggestion = Suggestion.closest(to: name.text, among: FaultKinds.spellings.map(\.0)) {
                         message += "; did you mean '\(suggestion)'?"
                     } else {
-                        message += "; expected 'stays', 'error' or 'after-session'"
+                        message += "; expected 'stays', 'error', 'after-session' or 'swallowed'"
                     }
                     throw Diagnostic.error(at: name.location, message)
                 }

@@ -308,6 +308,18 @@ struct CompiledPolicy: Sendable {
         }
     }
 
+    /// The position after policy move `choice` from the boundary `at`: 0
+    /// goes on into the migration event, `1 + i` starts the i-th interrupt
+    /// the VM's run state allows.
+    func position(after at: PolicyPosition, choice: Int) -> PolicyPosition {
+        if choice == 0 {
+            var next = at
+            enter(&next)
+            return next
+        }
+        return interrupt(interruptsIn[at.vm][choice - 1], from: at)
+    }
+
     /// Interrupt `interrupt` begins at the boundary `at`.
     func interrupt(_ interrupt: Int, from at: PolicyPosition) -> PolicyPosition {
         var next = at

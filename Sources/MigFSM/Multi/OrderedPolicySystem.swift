@@ -175,12 +175,7 @@ struct OrderedPolicySystem<Key: SearchKey>: TransitionSystem {
     /// on into the migration event, `1 + i` starts the i-th interrupt the
     /// VM's run state allows.
     func move(_ key: Key, _ choice: Int) -> Key {
-        var at = position(key)
-        if choice == 0 {
-            policy.enter(&at)
-        } else {
-            at = policy.interrupt(policy.interruptsIn[at.vm][choice - 1], from: at)
-        }
+        let at = policy.position(after: position(key), choice: choice)
         var next = key
         next.set(positionField, codec.pack(settle(at, key)))
         return next

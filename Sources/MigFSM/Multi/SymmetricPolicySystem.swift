@@ -333,12 +333,7 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
 
     /// The key after policy move `choice` from the boundary `key`.
     func move(_ key: Key, _ choice: Int) -> Key {
-        var at = position(key)
-        if choice == 0 {
-            policy.enter(&at)
-        } else {
-            at = policy.interrupt(policy.interruptsIn[at.vm][choice - 1], from: at)
-        }
+        let at = policy.position(after: position(key), choice: choice)
         var next = key
         next.set(positionField, codec.pack(at))
         settle(&next)

@@ -37,7 +37,7 @@ extension Commands {
             with --devices schemas/explore-devices.schema.json); --format sarif one
             SARIF result per violated property, placed at the driver file's line
             behind the trace (its quirk, effect or injected fault), else the policy's
-            step line, else the spec's state.
+            step line, else the driver file's 'flags' line, else the spec's state.
 
             EXAMPLE: migfsm explore Specs/vfio-v2.fsm --driver Specs/drivers/nvme-rfc.driver
             EXAMPLE: migfsm explore Specs/vfio-v2.fsm --devices 3 --policy Specs/policies/qemu-source.policy
@@ -100,14 +100,8 @@ extension Commands {
                     output.error("migfsm explore: error: \(model.states.count) states are too many to explore")
                     return .failure
                 }
-                switch format {
-                case .text: output.standardOutput += report.rendered
-                case .json: output.standardOutput += ExploreJSON.render(report)
-                case .sarif:
-                    let log = SARIFLog(findings: report.findings, rules: FindingRule.exploreRules,
-                                       workingDirectory: FileManager.default.currentDirectoryPath)
-                    output.print(log.json.rendered())
-                }
+                printReport(format, text: report.rendered, json: { ExploreJSON.render(report) },
+                            findings: { report.findings }, &output)
                 if arguments.has("--stats") {
                     for exploration in report.explorations {
                         output.error("explore \(model.describe(exploration.features)): "
@@ -117,6 +111,20 @@ extension Commands {
                 return report.holds ? .success : .failure
             }
         })
+
+    /// Prints an exploration's report as text, JSON or SARIF (a result per
+    /// violated property).
+    static func printReport(_ format: OutputFormat, text: String, json: () -> String, findings: () -> [Finding],
+                            _ output: inout CommandOutput) {
+        switch format {
+        case .text: output.standardOutput += text
+        case .json: output.standardOutput += json()
+        case .sarif:
+            let log = SARIFLog(findings: findings(), rules: FindingRule.exploreRules,
+                               workingDirectory: FileManager.default.currentDirectoryPath)
+            output.print(log.json.rendered())
+        }
+    }
 
     /// `explore --devices N`: the several-device search.
     static func exploreDevices(_ arguments: ParsedArguments, _ output: inout CommandOutput) -> ExitStatus {
@@ -140,14 +148,8 @@ extension Commands {
             if options.progress != nil { output.error("\r\u{1B}[K", terminator: false) }
             let report = MultiReport(
                 explorer: explorer, policyPath: arguments["--policy"], maxStates: maxStates, exploration: exploration)
-            switch format {
-            case .text: output.standardOutput += report.rendered
-            case .json: output.standardOutput += ExploreJSON.render(report)
-            case .sarif:
-                let log = SARIFLog(findings: report.findings, rules: FindingRule.exploreRules,
-                                   workingDirectory: FileManager.default.currentDirectoryPath)
-                output.print(log.json.rendered())
-            }
+            printReport(format, text: report.rendered, json: { ExploreJSON.render(report) },
+                        findings: { report.findings }, &output)
             if arguments.has("--stats") {
                 output.error("explore: " + exploration.statistics.line(
                     states: exploration.states, transitions: exploration.transitions))

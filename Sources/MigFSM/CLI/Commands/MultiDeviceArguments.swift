@@ -10,7 +10,7 @@ extension Commands {
         "--features", "[D:]A,B",
         "one feature set; with --devices, for every device or for 'D:'/'D-E:' (default: the driver's largest)")
     static let policyOption = CommandDefinition.Option.value(
-        "--policy", "FILE", "with --devices: a VMM policy file drives the devices (default: a free user)")
+        "--policy", "FILE", "a VMM policy file drives the devices (one without --devices; default: a free user)")
 
     static let threadsOption = CommandDefinition.Option.value(
         "--threads", "N", "search with N threads (default: one per processor); the output is the same")
