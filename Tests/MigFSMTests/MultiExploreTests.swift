@@ -184,8 +184,8 @@ final class MultiExploreTests: XCTestCase {
     /// every policy, with and without faults, one class or two interleaved.
     /// (It is not always smaller: with events in reverse order and events
     /// that stop at the first failure, taking devices in any order reaches
-    /// states QEMU's order does not; on 2 and 3 devices of qemu-source it
-    /// stores more, from 4 devices on fewer.)
+    /// states QEMU's order does not; on 2 devices of qemu-source it stores
+    /// more, from 3 devices on fewer.)
     func testSymmetryUnderPoliciesKeepsVerdictsAndTraceLengths() throws {
         var noLocked = DriverDescription.standard(featureSets: model.validFeatureSets)
         noLocked.resetWhileLocked = false

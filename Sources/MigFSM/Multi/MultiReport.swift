@@ -28,15 +28,21 @@ public struct MultiReport: Sendable {
     /// `qemu-source refuses this VM (...): device 1 and device 2 lack P2P`,
     /// when the policy refuses the VM.
     public var refusalText: String? {
-        guard let lacking = exploration.refusedFor, let policy = explorer.policy,
+        guard let lacking = refusalReason, let policy = explorer.policy,
               let needed = policy.severalDevicesNeed else { return nil }
-        let model = explorer.model
         let where_ = (policyPath ?? policy.name) + ":\(policy.severalDevicesLine)"
+        let features = explorer.model.featureNames(needed).joined(separator: " | ")
+        return "\(policy.vmm) refuses this VM before any migration step (\(where_): several-devices-need \(features)): "
+            + lacking
+    }
+
+    /// `device 1 and device 2 lack P2P`, when the policy refuses the VM.
+    public var refusalReason: String? {
+        guard let lacking = exploration.refusedFor, let needed = explorer.policy?.severalDevicesNeed else { return nil }
         let names = lacking.map { "device \($0 + 1)" }
         let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + (names.last ?? "")
-        let features = model.featureNames(needed).joined(separator: " | ")
-        return "\(policy.vmm) refuses this VM before any migration step (\(where_): several-devices-need \(features)): "
-            + "\(list) \(names.count == 1 ? "lacks" : "lack") \(features)"
+        let features = explorer.model.featureNames(needed).joined(separator: " | ")
+        return "\(list) \(names.count == 1 ? "lacks" : "lack") \(features)"
     }
 
     public var rendered: String {
@@ -92,6 +98,7 @@ public struct MultiReport: Sendable {
         if exploration.redoneInOrder {
             return "no symmetry reduction: a trace of the reduced search does not replay in the policy's order, so the search ran in that order"
         }
+        if exploration.refusedFor != nil { return "no search: the policy refuses this VM" }
         if !exploration.reduced { return "no symmetry reduction: the reduced search does not fit these devices" }
         if explorer.policy != nil {
             return "symmetry reduction: interchangeable devices sorted, each phase taking them in any order"

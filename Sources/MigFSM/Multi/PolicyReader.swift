@@ -305,8 +305,6 @@ public enum PolicyReader {
                     // Only a request has a recover state; say so rather
                     // than list what may follow.
                     throw cursor.error("only a request takes 'recover STATE'; 'write', 'read', 'close', 'fail' and 'reset' take none")
-                case "recover":
-                    throw cursor.error("this request has a recover state already")
                 case "then", "and":
                     let connector = cursor.advance()
                     parts.append(try close(target, recover, onlyAfterSuccess: onlyAfterSuccess, cursor))

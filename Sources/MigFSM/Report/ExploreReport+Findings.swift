@@ -95,11 +95,10 @@ extension MultiReport {
     /// One finding per counterexample; a note when the policy refuses the VM.
     public var findings: [Finding] {
         let model = explorer.model
-        if let lacking = exploration.refusedFor, let policy = explorer.policy {
+        if let reason = refusalReason, let policy = explorer.policy {
             let location = SourceLocation(file: policyPath ?? policy.name, line: policy.severalDevicesLine, column: 1)
-            let names = lacking.map { "device \($0 + 1)" }.joined(separator: ", ")
             return [Finding(kind: "vm-refused", severity: .note, location: location,
-                            message: "\(policy.vmm) refuses this VM before any migration step: \(names) lack what several-devices-need asks for")]
+                            message: "\(policy.vmm) refuses this VM before any migration step: \(reason)")]
         }
         return exploration.counterexamples.map { counterexample in
             let steps = counterexample.steps.map { step in
