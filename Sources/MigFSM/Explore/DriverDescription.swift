@@ -160,8 +160,10 @@ public struct DriverLines: Sendable {
     public var flags: SourceLocation?
     public var arcs: [Arc: SourceLocation] = [:]
     public var required: SourceLocation?
-    public var faults: [Arc: SourceLocation] = [:]
-    public var faultAll: SourceLocation?
+    /// `fault A -> B KINDS` lines, by arc, in file order.
+    public var faults: [Arc: [(kinds: FaultKinds, location: SourceLocation)]] = [:]
+    /// `fault all KINDS` lines, in file order.
+    public var faultAll: [(kinds: FaultKinds, location: SourceLocation)] = []
     public var resetWhileLocked: SourceLocation?
     public var resetMayFail: SourceLocation?
     /// `quirk A -> B KEYWORD`, by arc and keyword.
@@ -174,7 +176,11 @@ public struct DriverLines: Sendable {
     /// The line behind `cause`, if the file states it.
     public func location(of cause: TraceCause) -> SourceLocation? {
         switch cause {
-        case .fault(let arc): return faults[arc] ?? faultAll
+        case .fault(let arc, let kind):
+            // The arc's own line naming the kind, else a 'fault all' line
+            // naming it (the kinds of both apply to the arc).
+            return faults[arc]?.first { $0.kinds.contains(kind) }?.location
+                ?? faultAll.first { $0.kinds.contains(kind) }?.location
         case .resetWhileLocked: return resetWhileLocked
         case .resetMayFail: return resetMayFail
         case .arcQuirk(let arc, let keyword): return arcQuirks[arc]?[keyword]

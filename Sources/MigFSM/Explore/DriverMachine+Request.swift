@@ -228,7 +228,7 @@ extension DriverMachine {
                 run.events.append(TraceEvent(.fault, outcome == .stuck
                     ? "\(model.describe(arc)): the hardware is in \(name(errorState)) and fails the command"
                     : "\(model.describe(arc)): injected fault: the hardware command fails; the device stays in \(name(arc.from))",
-                    cause: outcome == .stuck ? nil : .fault(arc)))
+                    cause: outcome == .stuck ? nil : .fault(arc, .stays)))
             }
             if flags.contains(.ignores) {
                 if record {
@@ -264,7 +264,7 @@ extension DriverMachine {
             if record {
                 run.events.append(TraceEvent(.fault,
                     "\(model.describe(arc)): injected fault: the arc fails and leaves the device in \(name(errorState))",
-                    cause: .fault(arc)))
+                    cause: .fault(arc, .error)))
             }
             run.device.hardware = errorState
             if flags.contains(.ignores) {
@@ -290,7 +290,7 @@ extension DriverMachine {
             if record {
                 run.events.append(TraceEvent(.fault,
                     "\(model.describe(arc)): injected fault: a command of the step fails, and the step never learns it; it returns success, the driver records \(name(arc.to)), the device stays in \(name(arc.from))",
-                    cause: .fault(arc)))
+                    cause: .fault(arc, .swallowed)))
             }
             return complete(arc, index, &run, request, hardware: run.device.hardware)
         case .afterSession:
@@ -298,7 +298,7 @@ extension DriverMachine {
             if record {
                 run.events.append(TraceEvent(.fault,
                     "\(model.describe(arc)): injected fault: the step creates its \(kind.rawValue) session, then fails",
-                    cause: .fault(arc)))
+                    cause: .fault(arc, .afterSession)))
             }
             if flags.contains(.leaks) {
                 if record {

@@ -56,7 +56,7 @@ public enum DriverReader {
         var faultsOfAll: FaultKinds = []
         var resetWhileLocked = false
         var resetMayFail = false
-        var faultAllLine: SourceLocation?
+        var faultAllLines: [(kinds: FaultKinds, location: SourceLocation)] = []
         var resetWhileLockedLine: SourceLocation?
         var resetMayFailLine: SourceLocation?
         var effects: [(Arc, ArcEffects, SourceLocation)] = []
@@ -191,8 +191,9 @@ public enum DriverReader {
             let word = try cursor.name("'all', 'reset-while-locked', 'reset-may-fail' or an arc 'A -> B'")
             switch word.text {
             case "all":
-                faultsOfAll.formUnion(try faultKinds(&cursor).0)
-                if faultAllLine == nil { faultAllLine = word.location }
+                let kinds = try faultKinds(&cursor).0
+                faultsOfAll.formUnion(kinds)
+                faultAllLines.append((kinds, word.location))
             case "reset-while-locked":
                 resetWhileLocked = true
                 if resetWhileLockedLine == nil { resetWhileLockedLine = word.location }
@@ -469,8 +470,8 @@ public enum DriverReader {
             lines.flags = flags.first?.1
             lines.arcs = firstArc
             lines.required = required
-            for (arc, _, location, _) in faults where lines.faults[arc] == nil { lines.faults[arc] = location }
-            lines.faultAll = faultAllLine
+            for (arc, kinds, location, _) in faults { lines.faults[arc, default: []].append((kinds, location)) }
+            lines.faultAll = faultAllLines
             lines.resetWhileLocked = resetWhileLockedLine
             lines.resetMayFail = resetMayFailLine
             for (arc, quirk, location) in arcQuirks {

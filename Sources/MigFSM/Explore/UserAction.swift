@@ -88,8 +88,9 @@ public struct TraceEvent: Hashable, Sendable {
 
 /// Which statement of a driver file an event of a trace comes from.
 public enum TraceCause: Hashable, Sendable {
-    /// An injected fault of this arc (`fault A -> B ...` or `fault all ...`).
-    case fault(Arc)
+    /// An injected fault of this kind on this arc (`fault A -> B KIND` or
+    /// `fault all KIND`).
+    case fault(Arc, FaultKinds)
     /// `fault reset-while-locked`.
     case resetWhileLocked
     /// `fault reset-may-fail`.

@@ -51,7 +51,7 @@ struct CompiledPolicy: Sendable {
     /// `stepFor[((event * 2 + phase) * deviceCount + device) * beliefCount + belief]`:
     /// the event's first step line that applies, or -1 (also when every
     /// action of it is a request for the belief that `skip-believed` skips).
-    let stepFor: [Int16]
+    let stepFor: [Int32]
     /// The event that starts the migration (-1: none).
     let firstMigrationEvent: Int
     /// Per event: the next migration event after it (-1: none).
@@ -134,7 +134,7 @@ struct CompiledPolicy: Sendable {
         self.partBase = partBase
         self.partCount = partCount
         self.actions = actions
-        var stepFor: [Int16] = []
+        var stepFor: [Int32] = []
         for (eventIndex, event) in policy.events.enumerated() {
             for phase in PolicyStep.Phase.allCases {
                 for device in devices {
@@ -150,7 +150,7 @@ struct CompiledPolicy: Sendable {
                             }
                             if skipped { index = -1 }
                         }
-                        stepFor.append(Int16(index))
+                        stepFor.append(Int32(index))
                     }
                 }
             }

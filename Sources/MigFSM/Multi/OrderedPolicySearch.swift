@@ -115,6 +115,11 @@ extension OrderedPolicySystem {
             default: return ""
             }
         }
+        if path.isEmpty {
+            // A state property broken before anything happened.
+            let message = stateMessage(start)
+            return message.isEmpty ? nil : MultiCounterexample(property: property, message: message, start: snapshots(start), steps: [])
+        }
         for (number, edge) in path.enumerated() {
             let at = position(key)
             let isLast = number == path.count - 1

@@ -383,13 +383,7 @@ struct SymmetricPolicySystem<Key: SearchKey>: TransitionSystem {
         let index = state * tables.slots + slot
         let low = Int(tables.first[index]), high = Int(tables.first[index + 1])
         let excluded = policy.excludedFlags(at)
-        if excluded == 0 {
-            sink.count(high - low)
-        } else {
-            var count = 0
-            for outcome in low..<high where tables.flags[outcome] & excluded == 0 { count += 1 }
-            sink.count(count)
-        }
+        sink.count(tables.outcomeCount(low..<high, excluding: excluded))
         if tables.brokenBySlot[index] & sink.unfound != 0 {
             for outcome in low..<high where tables.broken[outcome] & sink.unfound != 0 && tables.flags[outcome] & excluded == 0 {
                 sink.violate(tables.broken[outcome], edge: edgeCodec.edge(device: device, option: option, ordinal: outcome - low))

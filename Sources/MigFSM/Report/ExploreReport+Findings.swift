@@ -5,9 +5,11 @@
 /// The place: the driver file's line behind the trace (a quirk, found
 /// walking the trace from its last step back; else an effect; else the
 /// injected fault of the last step that has one); else, under a policy, the
-/// policy file's line of the last step; else the spec's declaration of the
-/// state the acting device records at the end. The other driver lines and
-/// the policy line go in `related`.
+/// policy file's line of the last step; else the acting device's driver
+/// file's `flags` line; else the spec's declaration of the state the acting
+/// device records at the end. For the VM's properties (p2p-safety,
+/// loaded-before-run, belief-consistency) the policy line comes first. The
+/// other driver lines and the policy line go in `related`.
 public enum ExploreFindings {
     /// What one trace step contributes to placing a finding.
     struct Step {
@@ -107,7 +109,11 @@ extension MultiReport {
             }
             var preferPolicy = false
             if case .device = counterexample.property {} else { preferPolicy = true }
-            let fallback = ExploreFindings.specPlace(model, steps.last?.recorded ?? model.resetState)
+            var fallback = ExploreFindings.specPlace(model, steps.last?.recorded ?? model.resetState)
+            if let device = steps.last?.device, explorer.devices[device].driverPath != nil,
+               let flags = explorer.devices[device].driver.lines.flags {
+                fallback = flags
+            }
             let (location, related) = ExploreFindings.place(
                 steps,
                 driverLines: { device in

@@ -76,6 +76,9 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         var edge: UInt32
     }
 
+    /// The `source` of a violation of the initial state itself.
+    static var atStart: UInt32 { UInt32.max }
+
     func run() -> SearchOutcome {
         let clock = ContinuousClock()
         let started = clock.now
@@ -90,6 +93,13 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         state.stored = 1
         state.parents.append(UInt32.max)
         state.edges.append(0)
+        // The state properties hold at the start too (a destination VM
+        // declared running before any device was loaded): a violation
+        // there has the empty trace.
+        if system.stateProperties != 0 {
+            let broken = system.stateViolations(system.initialKey, among: system.stateProperties)
+            if broken != 0 { state.record(broken, Found(source: Self.atStart, edge: 0)) }
+        }
         var base = 0
         var depth = 0
         var queued = 0
@@ -151,6 +161,10 @@ struct BreadthFirstSearch<System: TransitionSystem> {
         var violations: [(property: Int, path: [UInt32])] = []
         for (property, entry) in state.found.enumerated() {
             guard let entry else { continue }
+            if entry.source == Self.atStart {
+                violations.append((property, []))
+                continue
+            }
             var path: [UInt32] = [entry.edge]
             var node = Int(entry.source)
             while node > 0 {

@@ -117,6 +117,17 @@ struct DeviceTables: @unchecked Sendable {
     func global(_ device: Int, _ local: UInt64) -> Int {
         Int(stateBase[Int(tableOf[device])]) + Int(truncatingIfNeeded: local)
     }
+
+    /// How many of the outcomes `range` have none of the `excluded` flags
+    /// (outcomes a policy rules out at this point, such as a reset
+    /// arriving while the VM does not run).
+    @inline(__always)
+    func outcomeCount(_ range: Range<Int>, excluding excluded: UInt8) -> Int {
+        guard excluded != 0 else { return range.count }
+        var count = 0
+        for outcome in range where flags[outcome] & excluded == 0 { count += 1 }
+        return count
+    }
 }
 
 /// A read-only array in raw memory that a `RawMemory` owns: indexing is a
