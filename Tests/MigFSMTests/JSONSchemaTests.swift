@@ -62,7 +62,8 @@ final class JSONSchemaTests: XCTestCase {
         XCTAssertEqual(findings.first?["line"], .number(51, integer: true))
         let policies = ["naive-stop", "qemu-source", "qemu-destination"].map { Repository.path("Specs/policies/\($0).policy") }
         for arguments in [["--devices", "2"]] + policies.map({ ["--devices", "2", "--policy", $0] })
-            + [["--devices", "2", "--policy", policies[1], "--features", "1:STOP_COPY", "--features", "2:STOP_COPY"]] {
+            + [["--devices", "2", "--policy", policies[1], "--features", "1:STOP_COPY", "--features", "2:STOP_COPY"],
+               ["--devices", "3", "--max-states", "100"]] {
             let result = runCLI(["explore", spec, "--json"] + arguments)
             XCTAssertNotEqual(result.status, .usage, result.err)
             assertValid(result.out, schema: "explore-devices.schema.json")

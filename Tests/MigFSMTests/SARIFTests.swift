@@ -174,7 +174,7 @@ final class SARIFTests: XCTestCase {
         let document = try JSONNode.parse(result.out)
         guard case .array(let runs)? = document["runs"], let run = runs.first, case .array(let results)? = run["results"],
               case .array(let rules)? = run["tool"]?["driver"]?["rules"] else { return XCTFail(result.out) }
-        XCTAssertEqual(rules.count, ExploreProperty.allCases.count + 4)
+        XCTAssertEqual(rules.count, ExploreProperty.allCases.count + 5)
         XCTAssertEqual(results.count, 1)
         XCTAssertEqual(results[0]["ruleId"], .string("hardware-matches-recorded"))
         let physical = results[0]["locations"]?[0]?["physicalLocation"]
@@ -203,6 +203,16 @@ final class SARIFTests: XCTestCase {
         assertValid(refused.out, schema: "sarif-2.1.0.schema.json")
         XCTAssert(refused.out.contains("\"ruleId\": \"vm-refused\""), refused.out)
         XCTAssert(refused.out.contains("\"level\": \"note\""), refused.out)
+        // A search --max-states stopped: a warning says the verdict is
+        // incomplete, exit 1.
+        let stopped = runCLI("explore", spec, "--devices", "3", "--max-states", "100", "--format", "sarif")
+        XCTAssertEqual(stopped.status, .failure)
+        assertValid(stopped.out, schema: "sarif-2.1.0.schema.json")
+        let stoppedDocument = try JSONNode.parse(stopped.out)
+        guard case .array(let stoppedRuns)? = stoppedDocument["runs"],
+              case .array(let stoppedResults)? = stoppedRuns.first?["results"] else { return XCTFail(stopped.out) }
+        XCTAssertEqual(stoppedResults.map { $0["ruleId"] }, [.string("search-incomplete")])
+        XCTAssertEqual(stoppedResults.first?["level"], .string("warning"))
     }
 
     /// A path as SARIF writes it from the working folder.

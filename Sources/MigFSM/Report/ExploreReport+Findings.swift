@@ -102,7 +102,15 @@ extension MultiReport {
             return [Finding(kind: "vm-refused", severity: .note, location: location,
                             message: "\(policy.vmm) refuses this VM before any migration step: \(reason)")]
         }
-        return exploration.counterexamples.map { counterexample in
+        var incomplete: [Finding] = []
+        if exploration.incomplete, let maxStates {
+            incomplete.append(Finding(
+                kind: "search-incomplete", severity: .warning,
+                location: ExploreFindings.specPlace(model, nil),
+                message: "the search stopped at --max-states \(maxStates) with \(exploration.queue) states queued: "
+                    + "properties not reported may still be violated; raise --max-states to finish it"))
+        }
+        return incomplete + exploration.counterexamples.map { counterexample in
             let steps = counterexample.steps.map { step in
                 ExploreFindings.Step(device: step.device, events: step.events, policyLine: step.policyLine,
                                      recorded: step.device.flatMap { step.after?[$0].state.recorded })
@@ -136,6 +144,9 @@ extension FindingRule {
         } + [MultiProperty.p2pSafety, .loadedBeforeRun, .beliefConsistency].map { property in
             FindingRule(id: property.name, summary: property.summary, help: property.help)
         } + [
+            FindingRule(id: "search-incomplete", summary: "The search stopped before it explored every state",
+                        help: "explore --max-states stopped the search: every violation reported is real, but a property not reported may still be violated in the states not reached. Raise --max-states (or drop it) to finish the search.",
+                        severity: .warning),
             FindingRule(id: "vm-refused", summary: "The policy refuses to migrate this VM",
                         help: "The policy's several-devices-need statement refuses a VM of two or more devices of which one lacks the features named (QEMU: vfio_multiple_devices_migration_is_supported()). No migration starts, so nothing is explored; this is no violation.",
                         severity: .note),
