@@ -257,7 +257,7 @@ final class PolicyLanguageTests: XCTestCase {
                             "--features", "1:STOP_COPY", "--features", "2:STOP_COPY")
         XCTAssertEqual(export.status, .failure)
         XCTAssertEqual(export.out, "")
-        XCTAssertEqual(export.err, "\(Repository.path("Specs/policies/qemu-source.policy")):15:1: error: QEMU refuses this VM (several-devices-need: device 1, device 2): there is no migration to export\n")
+        XCTAssertEqual(export.err, "\(Repository.path("Specs/policies/qemu-source.policy")):15:1: error: QEMU refuses this VM (device 1 and device 2 lack P2P): there is no migration to export\n")
         // One device needs nothing.
         let one = runCLI("explore", Repository.path("Specs/vfio-v2.fsm"), "--devices", "1",
                          "--policy", Repository.path("Specs/policies/qemu-source.policy"), "--features", "STOP_COPY")

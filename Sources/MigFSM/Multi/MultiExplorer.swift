@@ -79,6 +79,15 @@ public struct MultiExplorer: Sendable {
     /// for, when it refuses this VM.
     public var refusal: [Int]? { policy?.refusal(devices) }
 
+    /// `device 1 and device 2 lack P2P`, when the policy refuses this VM.
+    public var refusalReason: String? {
+        guard let lacking = refusal, let needed = policy?.severalDevicesNeed else { return nil }
+        let names = lacking.map { "device \($0 + 1)" }
+        let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + (names.last ?? "")
+        let features = model.featureNames(needed).joined(separator: " | ")
+        return "\(list) \(names.count == 1 ? "lacks" : "lack") \(features)"
+    }
+
     public func run(options: SearchOptions) -> MultiExploration {
         if let lacking = refusal {
             return MultiExploration(states: 0, transitions: 0, depth: 0, counterexamples: [], incomplete: false,

@@ -28,21 +28,17 @@ public struct MultiReport: Sendable {
     /// `qemu-source refuses this VM (...): device 1 and device 2 lack P2P`,
     /// when the policy refuses the VM.
     public var refusalText: String? {
-        guard let lacking = refusalReason, let policy = explorer.policy,
+        guard let reason = refusalReason, let policy = explorer.policy,
               let needed = policy.severalDevicesNeed else { return nil }
         let where_ = (policyPath ?? policy.name) + ":\(policy.severalDevicesLine)"
         let features = explorer.model.featureNames(needed).joined(separator: " | ")
         return "\(policy.vmm) refuses this VM before any migration step (\(where_): several-devices-need \(features)): "
-            + lacking
+            + reason
     }
 
-    /// `device 1 and device 2 lack P2P`, when the policy refuses the VM.
+    /// `device 1 and device 2 lack P2P`, when the policy refused the VM.
     public var refusalReason: String? {
-        guard let lacking = exploration.refusedFor, let needed = explorer.policy?.severalDevicesNeed else { return nil }
-        let names = lacking.map { "device \($0 + 1)" }
-        let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + (names.last ?? "")
-        let features = explorer.model.featureNames(needed).joined(separator: " | ")
-        return "\(list) \(names.count == 1 ? "lacks" : "lack") \(features)"
+        exploration.refusedFor == nil ? nil : explorer.refusalReason
     }
 
     public var rendered: String {

@@ -31,13 +31,12 @@ extension Commands {
                 guard let explorer = try multiExplorer(arguments, model, count: count, symmetry: false, &output) else {
                     return .failure
                 }
-                if let lacking = explorer.refusal, let policy = explorer.policy {
+                if let reason = explorer.refusalReason, let policy = explorer.policy {
                     // The model of a migration the VMM never starts would
                     // make SPIN report violations explore does not.
-                    let names = lacking.map { "device \($0 + 1)" }.joined(separator: ", ")
                     let path = arguments["--policy"] ?? policy.name
                     output.error("\(path):\(policy.severalDevicesLine):1: error: \(policy.vmm) refuses this VM "
-                        + "(several-devices-need: \(names)): there is no migration to export")
+                        + "(\(reason)): there is no migration to export")
                     return .failure
                 }
                 var command = "migfsm export --promela \(arguments.positionals[0]) --devices \(count)"
