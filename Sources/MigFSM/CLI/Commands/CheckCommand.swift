@@ -1,5 +1,3 @@
-import Foundation
-
 extension Commands {
     /// `migfsm check SPEC`: validate the spec and run every proof.
     public static let check = CommandDefinition(
@@ -30,16 +28,8 @@ extension Commands {
             guard let model = load(arguments.positionals[0], &output) else { return .failure }
             for hint in Checker.stateNeedsHints(model) { output.error(hint.rendered, terminator: false) }
             let report = Checker.check(model, rule: rule(arguments, model))
-            switch format {
-            case .text:
-                output.print(report.rendered)
-            case .json:
-                output.print(report.json.rendered())
-            case .sarif:
-                let log = SARIFLog(findings: report.findings, rules: FindingRule.checkRules,
-                                   workingDirectory: FileManager.default.currentDirectoryPath)
-                output.print(log.json.rendered())
-            }
+            format.print(text: { report.rendered }, json: { report.json.rendered() }, findings: { report.findings },
+                         rules: FindingRule.checkRules, to: &output)
             return report.allHold ? .success : .failure
         })
 }

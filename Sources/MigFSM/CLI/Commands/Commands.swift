@@ -1,3 +1,5 @@
+import Foundation
+
 /// The subcommands of `migfsm`, one `CommandDefinition` each, and what they
 /// share: reading a spec, reading `--features`.
 public enum Commands {
@@ -117,6 +119,21 @@ extension String {
 /// `--json` being `--format json`.
 enum OutputFormat: String, CaseIterable {
     case text, json, sarif
+
+    /// Prints a command's report in this format: its text, its JSON
+    /// document, or its findings as a SARIF log under `rules`. Only the
+    /// format asked for is rendered.
+    func print(text: () -> String, json: () -> String, findings: () -> [Finding], rules: [FindingRule],
+               to output: inout CommandOutput) {
+        switch self {
+        case .text: output.print(text())
+        case .json: output.print(json())
+        case .sarif:
+            let log = SARIFLog(findings: findings(), rules: rules,
+                               workingDirectory: FileManager.default.currentDirectoryPath)
+            output.print(log.json.rendered())
+        }
+    }
 
     init(_ arguments: ParsedArguments) throws(ParsedArguments.UsageError) {
         let named = arguments["--format"].flatMap(OutputFormat.init(rawValue:))

@@ -1,5 +1,3 @@
-import Foundation
-
 extension Commands {
     /// `migfsm explore SPEC [--driver FILE] [--features A,B] [--json]`:
     /// exhaustive fault-injection model checking of a driver and its user;
@@ -100,8 +98,8 @@ extension Commands {
                     output.error("migfsm explore: error: \(model.states.count) states are too many to explore")
                     return .failure
                 }
-                printReport(format, text: report.rendered, json: { ExploreJSON.render(report) },
-                            findings: { report.findings }, &output)
+                format.print(text: { report.rendered }, json: { ExploreJSON.render(report) },
+                             findings: { report.findings }, rules: FindingRule.exploreRules, to: &output)
                 if arguments.has("--stats") {
                     for exploration in report.explorations {
                         output.error("explore \(model.describe(exploration.features)): "
@@ -111,20 +109,6 @@ extension Commands {
                 return report.holds ? .success : .failure
             }
         })
-
-    /// Prints an exploration's report as text, JSON or SARIF (a result per
-    /// violated property).
-    static func printReport(_ format: OutputFormat, text: String, json: () -> String, findings: () -> [Finding],
-                            _ output: inout CommandOutput) {
-        switch format {
-        case .text: output.standardOutput += text
-        case .json: output.standardOutput += json()
-        case .sarif:
-            let log = SARIFLog(findings: findings(), rules: FindingRule.exploreRules,
-                               workingDirectory: FileManager.default.currentDirectoryPath)
-            output.print(log.json.rendered())
-        }
-    }
 
     /// `explore --devices N`: the several-device search.
     static func exploreDevices(_ arguments: ParsedArguments, _ output: inout CommandOutput) -> ExitStatus {
@@ -148,8 +132,8 @@ extension Commands {
             if options.progress != nil { output.error("\r\u{1B}[K", terminator: false) }
             let report = MultiReport(
                 explorer: explorer, policyPath: arguments["--policy"], maxStates: maxStates, exploration: exploration)
-            printReport(format, text: report.rendered, json: { ExploreJSON.render(report) },
-                        findings: { report.findings }, &output)
+            format.print(text: { report.rendered }, json: { ExploreJSON.render(report) },
+                         findings: { report.findings }, rules: FindingRule.exploreRules, to: &output)
             if arguments.has("--stats") {
                 output.error("explore: " + exploration.statistics.line(
                     states: exploration.states, transitions: exploration.transitions))

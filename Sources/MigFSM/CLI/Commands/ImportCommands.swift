@@ -1,5 +1,3 @@
-import Foundation
-
 extension Commands {
     /// `migfsm import-c FILE.c --spec SPEC [--features A,B] [--json]`.
     public static let importC = CommandDefinition(
@@ -49,16 +47,8 @@ extension Commands {
                 return .failure
             }
             let report = ImportReport(code: code, model: model, features: arguments["--features"] != nil ? sets.first : nil)
-            switch format {
-            case .text:
-                output.standardOutput += report.rendered
-            case .json:
-                output.print(report.json.rendered())
-            case .sarif:
-                let log = SARIFLog(findings: report.allFindings, rules: FindingRule.importRules,
-                                   workingDirectory: FileManager.default.currentDirectoryPath)
-                output.print(log.json.rendered())
-            }
+            format.print(text: { report.rendered }, json: { report.json.rendered() }, findings: { report.allFindings },
+                         rules: FindingRule.importRules, to: &output)
             return report.agrees ? .success : .failure
         })
 }
@@ -109,16 +99,8 @@ extension Commands {
             }
             let audit = DriverAudit.run(paths: arguments.positionals, model: model,
                                         features: arguments["--features"] != nil ? sets.first : nil)
-            switch format {
-            case .text:
-                output.standardOutput += audit.rendered
-            case .json:
-                output.print(audit.json.rendered())
-            case .sarif:
-                let log = SARIFLog(findings: audit.findings, rules: FindingRule.auditRules,
-                                   workingDirectory: FileManager.default.currentDirectoryPath)
-                output.print(log.json.rendered())
-            }
+            format.print(text: { audit.rendered }, json: { audit.json.rendered() }, findings: { audit.findings },
+                         rules: FindingRule.auditRules, to: &output)
             return audit.passes ? .success : .failure
         })
 }
